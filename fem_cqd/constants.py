@@ -1,0 +1,18 @@
+"""Physical constants (SI, from scipy.constants) and the thermal voltage."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import constants as _c
+
+q = _c.elementary_charge          # C
+k_B = _c.Boltzmann                # J/K
+eps0 = _c.epsilon_0               # F/m
+h = _c.Planck                     # J s
+c0 = _c.speed_of_light            # m/s
+m0 = _c.electron_mass             # kg
+T0 = 300.0                        # K, reference temperature of the material data
+
+
+def thermal_voltage(T=T0):
+    """V_T = k_B T / q in volts (scalar or array)."""
+    return k_B * np.asarray(T, dtype=float) / q if np.ndim(T) else k_B * float(T) / q
