@@ -1,0 +1,343 @@
+"""Stack -> DeviceMesh: graded tensor-product triangle meshes with regions and named boundaries.
+
+The thermal mesh covers stack, substrate and heat sink; the electrical mesh is the thin-film stack
+out to ``Stack.electrical_extent_um``, made of the same elements, so its nodes are a subset of the
+thermal nodes (``DeviceMesh.node_map``: electrical node i is thermal node node_map[i]; no
+interpolation). Grid lines lie on every layer interface and on the aperture edge, where the lateral
+spacing is finest and grows geometrically away from it. Right triangles (``MeshTri.init_tensor``)
+keep the drift-diffusion matrices M-matrices at any aspect ratio (DESIGN.md, item 1).
+
+Boundaries (both meshes where they apply): ``anode`` (bottom face of the first layer, y = 0),
+``cathode`` and ``top`` (top face of the stack), ``symmetry`` (x = 0), ``far_edge`` (x = x_max),
+``heat_sink`` (bottom face of the thermal mesh).
+
+Meshes round-trip through gmsh ``.msh`` files with meshio: triangles carry a physical group per
+region named ``"<region>@<material>"`` (or just the material name, for hand-made gmsh files) and
+lines a physical group per boundary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import meshio
+import numpy as np
+import skfem
+
+from .errors import InputError, check_positive
+from .materials import MaterialLibrary, load_library
+from .regions import TaggedMesh
+from .stack import Stack
+
+NM, UM = 1e-9, 1e-6
+
+
+@dataclass(frozen=True)
+class MeshOptions:
+    """Resolution of the generated mesh (lengths in the unit of their name).
+
+    ``edge_cell_um``: lateral cell at the aperture edge; ``lateral_ratio``: growth factor away from
+    it; ``max_cell_fraction``: largest lateral cell as a fraction of the aperture half-width inside
+    the electrical domain; ``layer_cell_nm`` / ``min_cells_per_layer``: vertical cells per film;
+    ``substrate_first_cell_um`` and ``substrate_ratio``: vertical grading down the substrate.
+    """
+
+    edge_cell_um: float = 0.5
+    lateral_ratio: float = 1.3
+    max_cell_fraction: float = 0.05
+    layer_cell_nm: float = 10.0
+    min_cells_per_layer: int = 3
+    substrate_first_cell_um: float = 0.5
+    substrate_ratio: float = 1.3
+
+    def __post_init__(self):
+        for name in ("edge_cell_um", "max_cell_fraction", "layer_cell_nm", "substrate_first_cell_um"):
+            check_positive(f"mesh.{name}", getattr(self, name))
+        for name in ("lateral_ratio", "substrate_ratio"):
+            if not 1.0 <= getattr(self, name) <= 3.0:
+                raise InputError(f"mesh.{name}", getattr(self, name), "a growth ratio in [1, 3]")
+        if int(self.min_cells_per_layer) != self.min_cells_per_layer or self.min_cells_per_layer < 1:
+            raise InputError("mesh.min_cells_per_layer", self.min_cells_per_layer, "an integer >= 1")
+
+    def scaled(self, factor: float) -> "MeshOptions":
+        """Options with every cell size divided by ``factor`` (refinement studies)."""
+        return MeshOptions(self.edge_cell_um / factor, self.lateral_ratio ** (1 / factor),
+                           self.max_cell_fraction / factor, self.layer_cell_nm / factor,
+                           int(np.ceil(self.min_cells_per_layer * factor)),
+                           self.substrate_first_cell_um / factor, self.substrate_ratio ** (1 / factor))
+
+
+@dataclass(frozen=True, eq=False)
+class DeviceMesh:
+    """Thermal and electrical meshes of one device, and the maps between them."""
+
+    thermal: TaggedMesh
+    electrical: TaggedMesh
+    node_map: np.ndarray          # electrical node -> thermal node
+    element_map: np.ndarray       # electrical element -> thermal element
+    stack: Stack | None = field(default=None)
+
+    @property
+    def geometry(self) -> str:
+        return self.thermal.geometry
+
+
+# --- 1D grids -------------------------------------------------------------------------------
+def graded_steps(length: float, h0: float, ratio: float, hmax: float) -> np.ndarray:
+    """Steps that start at ``h0``, grow by ``ratio`` up to ``hmax`` and sum exactly to ``length``."""
+    steps, total, h = [], 0.0, h0
+    while total < length:
+        steps.append(h)
+        total += h
+        h = min(h * ratio, hmax)
+    steps = np.array(steps)
+    if len(steps) > 1 and steps[-1] - (total - length) < 0.5 * steps[-2]:
+        steps = steps[:-1]                       # drop a sliver, stretch the rest
+    return steps * (length / steps.sum())
+
+
+def graded_points(x0: float, x1: float, h0: float, ratio: float, hmax: float, fine_at: str) -> np.ndarray:
+    """Points on [x0, x1], finest at ``fine_at`` ("start", "end" or "both")."""
+    length = x1 - x0
+    hmax = max(min(hmax, length), h0)
+    if fine_at == "both":
+        half = graded_steps(length / 2, h0, ratio, hmax)
+        steps = np.concatenate([half, half[::-1]])
+    else:
+        steps = graded_steps(length, h0, ratio, hmax)
+        if fine_at == "end":
+            steps = steps[::-1]
+    pts = x0 + np.concatenate([[0.0], np.cumsum(steps)])
+    pts[-1] = x1
+    return pts
+
+
+def _join(*segments: np.ndarray) -> np.ndarray:
+    return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
+
+
+def lateral_grid(stack: Stack, opt: MeshOptions) -> np.ndarray:
+    """x grid (m): finest at the aperture edge, lines at the electrical extent and domain end."""
+    a, e, w = stack.aperture_half_width_um, stack.electrical_extent_um, stack.half_width_um
+    h0, r = opt.edge_cell_um, opt.lateral_ratio
+    hmax = opt.max_cell_fraction * a
+    segs = [graded_points(0.0, a, h0, r, hmax, "end"), graded_points(a, e, h0, r, hmax, "start")]
+    if w > e:
+        last = segs[-1][-1] - segs[-1][-2]
+        segs.append(graded_points(e, w, last, r, max(last, w / 20), "start"))
+    return _join(*segs) * UM
+
+
+def vertical_bands(stack: Stack, lib: MaterialLibrary) -> list[tuple[str, str, float]]:
+    """(region, material, thickness in m) from the bottom of the thermal domain up.
+
+    The spacer is its own band above the layer it lies on; its opening is resolved per element.
+    """
+    sub = stack.substrate
+    bands = []
+    if sub.heat_sink_material is not None:
+        bands.append(("heat_sink", sub.heat_sink_material, sub.heat_sink_thickness_um * UM))
+    bands.append(("substrate", sub.material, sub.thickness_um * UM))
+    for lay in stack.layers:
+        bands.append((lay.name, lay.material, lay.thickness_nm * NM))
+        if lay.name == stack.spacer.on:
+            bands.append(("spacer", stack.spacer.material, stack.spacer.thickness_nm * NM))
+    return bands
+
+
+def vertical_grid(stack: Stack, bands, opt: MeshOptions) -> np.ndarray:
+    """y grid (m), y = 0 at the substrate top: uniform cells per film, graded substrate/heat sink."""
+    segs, y = [], 0.0
+    below = [b for b in bands if b[0] in ("heat_sink", "substrate")]
+    ytop = 0.0
+    for name, _, t in reversed(below):          # substrate then heat sink, downwards
+        first = opt.substrate_first_cell_um * UM if name == "substrate" else (segs[-1][0] - segs[-1][1])
+        pts = graded_points(ytop - t, ytop, first, opt.substrate_ratio, t / 8, "end")
+        segs.insert(0, pts)
+        ytop -= t
+    for name, _, t in bands[len(below):]:
+        n = max(opt.min_cells_per_layer, int(np.ceil(t / (opt.layer_cell_nm * NM) - 1e-9)))
+        segs.append(np.linspace(y, y + t, n + 1))
+        y += t
+    return _join(*segs)
+
+
+# --- building ---------------------------------------------------------------------------------
+def _facets_on(mesh: skfem.MeshTri, coord: int, value: float, tol: float, within=None) -> np.ndarray:
+    mid = mesh.p[:, mesh.facets].mean(axis=1)
+    ends = mesh.p[coord][mesh.facets]
+    on = np.all(np.abs(ends - value) <= tol, axis=0)
+    if within is not None:
+        on &= within(mid)
+    return np.flatnonzero(on)
+
+
+def _box_boundaries(mesh: skfem.MeshTri) -> dict:
+    """symmetry / far_edge / bottom / top facets of a rectangular mesh."""
+    (x0, y0), (x1, y1) = mesh.p.min(axis=1), mesh.p.max(axis=1)
+    tol = 1e-12 * max(x1 - x0, y1 - y0)
+    return {"symmetry": _facets_on(mesh, 0, x0, tol), "far_edge": _facets_on(mesh, 0, x1, tol),
+            "bottom": _facets_on(mesh, 1, y0, tol), "top": _facets_on(mesh, 1, y1, tol)}
+
+
+def submesh(parent: TaggedMesh, elements: np.ndarray) -> tuple[TaggedMesh, np.ndarray]:
+    """The mesh made of ``elements`` of ``parent`` and its node map (sub node -> parent node).
+
+    Boundaries of the parent that lie on the sub-mesh are kept (facets are matched by nodes).
+    """
+    elements = np.asarray(elements)
+    if elements.size == 0:
+        raise InputError("submesh elements", "empty", "at least one element")
+    t = parent.mesh.t[:, elements]
+    nodes = np.unique(t)
+    local = np.full(parent.mesh.p.shape[1], -1)
+    local[nodes] = np.arange(nodes.size)
+    mesh = skfem.MeshTri(np.ascontiguousarray(parent.mesh.p[:, nodes]), np.ascontiguousarray(local[t]))
+    index = _facet_index(mesh)
+    boundaries = {}
+    for name, facets in parent.boundaries.items():
+        pairs = local[parent.mesh.facets[:, facets]]
+        keep = np.all(pairs >= 0, axis=0)
+        found = [index.get(tuple(sorted(pr))) for pr in pairs[:, keep].T]
+        found = np.array([f for f in found if f is not None], dtype=int)
+        if found.size:
+            boundaries[name] = found
+    sub = TaggedMesh(mesh, parent.geometry, parent.element_region[elements], parent.region_names,
+                     parent.region_materials, boundaries)
+    return sub, nodes
+
+
+def _facet_index(mesh: skfem.MeshTri) -> dict:
+    f = np.sort(mesh.facets, axis=0)
+    return {(int(a), int(b)): i for i, (a, b) in enumerate(f.T)}
+
+
+def build_mesh(stack: Stack, options: MeshOptions | None = None, library: MaterialLibrary | None = None) -> DeviceMesh:
+    """Mesh ``stack``: thermal mesh of the whole device, electrical mesh of its thin films."""
+    opt = options or MeshOptions()
+    lib = stack.check_materials(library)
+    bands = vertical_bands(stack, lib)
+    x = lateral_grid(stack, opt)
+    y = vertical_grid(stack, bands, opt)
+    mesh = skfem.MeshTri.init_tensor(x, y)
+
+    names = [b[0] for b in bands]
+    materials = [lib[b[1]] for b in bands]
+    fill = names.index(stack.fill_layer)
+    tops = np.cumsum([b[2] for b in bands]) + y[0]
+    centroid = mesh.p[:, mesh.t].mean(axis=1)
+    region = np.searchsorted(tops, centroid[1])
+    spacer = names.index("spacer")
+    a = stack.aperture_half_width_um * UM
+    region[(region == spacer) & (centroid[0] < a)] = fill
+
+    bx = _box_boundaries(mesh)
+    tol = 1e-12 * (x[-1] - x[0])
+    boundaries = {
+        "symmetry": bx["symmetry"], "far_edge": bx["far_edge"], "heat_sink": bx["bottom"],
+        "top": bx["top"], "cathode": bx["top"],
+        "anode": _facets_on(mesh, 1, 0.0, tol),
+    }
+    thermal = TaggedMesh(mesh, stack.geometry, region, tuple(names), tuple(materials), boundaries)
+    xe = stack.electrical_extent_um * UM
+    stack_elements = np.flatnonzero((centroid[1] > 0) & (centroid[0] < xe))
+    electrical, node_map = submesh(thermal, stack_elements)
+    # far_edge of the electrical domain is interior to the thermal one: find it on the sub-mesh
+    eb = dict(electrical.boundaries)
+    eb["far_edge"] = _box_boundaries(electrical.mesh)["far_edge"]
+    eb.pop("heat_sink", None)
+    electrical = TaggedMesh(electrical.mesh, electrical.geometry, electrical.element_region,
+                            electrical.region_names, electrical.region_materials, eb)
+    return DeviceMesh(thermal, electrical, node_map, stack_elements, stack)
+
+
+# --- IO -----------------------------------------------------------------------------------------
+def save_mesh(tmesh: TaggedMesh, path: str | Path) -> Path:
+    """Write a tagged mesh to gmsh ``.msh`` (2.2, physical groups) through meshio, atomically."""
+    path = Path(path)
+    if path.suffix != ".msh":
+        raise InputError("mesh file", str(path), "a path ending in .msh")
+    pts = np.vstack([tmesh.mesh.p, np.zeros(tmesh.mesh.p.shape[1])]).T
+    cells, phys, field_data = [], [], {}
+    for i, (name, mat) in enumerate(zip(tmesh.region_names, tmesh.region_materials)):
+        sel = tmesh.element_region == i
+        if sel.any():
+            cells.append(("triangle", tmesh.mesh.t[:, sel].T))
+            phys.append(np.full(sel.sum(), i + 1))
+        field_data[f"{name}@{mat.name}"] = np.array([i + 1, 2])
+    for j, (name, facets) in enumerate(sorted(tmesh.boundaries.items())):
+        cells.append(("line", tmesh.mesh.facets[:, facets].T))
+        phys.append(np.full(len(facets), 1001 + j))
+        field_data[name] = np.array([1001 + j, 1])
+    m = meshio.Mesh(pts, cells, cell_data={"gmsh:physical": phys, "gmsh:geometrical": phys},
+                    field_data=field_data)
+    tmp = path.with_name(path.name + ".tmp")
+    meshio.write(tmp, m, file_format="gmsh22", binary=False)
+    tmp.replace(path)
+    return path
+
+
+def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibrary | None = None,
+              required_boundaries=("anode", "cathode")) -> TaggedMesh:
+    """Read a gmsh ``.msh`` whose physical groups name regions (``name@material`` or a material
+    name) and boundaries; raise an :class:`InputError` for missing tags or unknown materials."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("mesh file", str(path), "an existing .msh file")
+    try:
+        m = meshio.read(path)
+    except Exception as exc:  # meshio raises many types for unreadable files
+        raise InputError("mesh file", str(path), f"a mesh meshio can read ({exc})") from None
+    lib = library if library is not None else load_library()
+    if "gmsh:physical" not in m.cell_data or not m.field_data:
+        raise InputError("mesh file", str(path), "physical groups naming regions and boundaries")
+    tag_names = {(int(v[1]), int(v[0])): k for k, v in m.field_data.items()}
+    tris, regions, lines = [], [], {}
+    for block, tags in zip(m.cells, m.cell_data["gmsh:physical"]):
+        if block.type == "triangle":
+            tris.append(block.data)
+            regions.append(tags)
+        elif block.type == "line":
+            for tag in np.unique(tags):
+                name = tag_names.get((1, int(tag)))
+                if name is None:
+                    raise InputError("mesh file line tag", int(tag), "a named physical group")
+                lines.setdefault(name, []).append(block.data[tags == tag])
+    if not tris:
+        raise InputError("mesh file", str(path), "triangles (a 2D mesh)")
+    t = np.vstack(tris).T
+    tags = np.concatenate(regions)
+    used = np.unique(t)
+    local = np.full(m.points.shape[0], -1)
+    local[used] = np.arange(used.size)
+    mesh = skfem.MeshTri(np.ascontiguousarray(m.points[used, :2].T), np.ascontiguousarray(local[t]))
+    region_names, region_materials = [], []
+    element_region = np.empty(tags.size, dtype=int)
+    for i, tag in enumerate(np.unique(tags)):
+        label = tag_names.get((2, int(tag)))
+        if label is None:
+            raise InputError("mesh file triangle tag", int(tag), "a named physical group (region@material or material)")
+        name, _, mat = label.partition("@")
+        mat = mat or name
+        if mat not in lib:
+            raise InputError(f"mesh region {name!r} material", mat, "one of " + ", ".join(sorted(lib)))
+        region_names.append(name)
+        region_materials.append(lib[mat])
+        element_region[tags == tag] = i
+    index = _facet_index(mesh)
+    boundaries = {}
+    for name, blocks in lines.items():
+        seg = local[np.vstack(blocks)]
+        boundaries[name] = np.array([index[tuple(sorted(s))] for s in seg if tuple(sorted(s)) in index], dtype=int)
+    for name in required_boundaries:
+        if name not in boundaries:
+            raise InputError(f"mesh file boundary {name!r}", "missing", "physical groups: " + ", ".join(required_boundaries))
+    return TaggedMesh(mesh, geometry, element_region, tuple(region_names), tuple(region_materials), boundaries)
+
+
+def device_mesh_from_thermal(thermal: TaggedMesh, electrical_regions) -> DeviceMesh:
+    """A DeviceMesh from a loaded thermal mesh: the electrical mesh is ``electrical_regions``."""
+    idx = [thermal.region_index(r) for r in electrical_regions]
+    elements = np.flatnonzero(np.isin(thermal.element_region, idx))
+    electrical, node_map = submesh(thermal, elements)
+    return DeviceMesh(thermal, electrical, node_map, elements, None)

@@ -1,0 +1,223 @@
+"""The device stack: layers, the insulating spacer with its aperture, substrate, heat sink.
+
+A :class:`Stack` lists the thin-film layers from the substrate up, plus a :class:`Spacer` — an
+insulating film lying on one of the layers with an opening (the aperture) that leaves a stripe
+(planar geometry, ``width_um`` = stripe width) or a disc (axisymmetric, ``width_um`` = diameter)
+through which current reaches the QD film. Inside the opening, the spacer's level is filled by the
+layer named ``fill`` (the layer the spacer lies on, by default), which reaches up to contact the
+layer above. User-facing numbers carry their unit in the name; everything is checked on creation
+and raises :class:`~fem_cqd.errors.InputError` naming the field, the value and what is allowed.
+
+Coordinates used by the mesh: ``x`` lateral from the centre of the aperture (the symmetry plane or
+axis) to ``half_width_um``; ``y`` vertical, ``y = 0`` at the top of the substrate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import InputError, check_choice, check_positive
+from .materials import MaterialLibrary, load_library
+from .regions import GEOMETRIES
+
+THERMAL_BCS = ("isothermal", "convective", "adiabatic")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One thin film: its name (unique in the stack), material and thickness."""
+
+    name: str
+    material: str
+    thickness_nm: float
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError("layer.name", self.name, "a non-empty string")
+        check_positive(f"layers[{self.name!r}].thickness_nm", self.thickness_nm)
+
+
+@dataclass(frozen=True)
+class Spacer:
+    """Insulating film on top of layer ``on`` with an opening of ``width_um`` at the centre."""
+
+    material: str = "LiF"
+    thickness_nm: float = 50.0
+    width_um: float = 100.0
+    on: str = "TCTA"
+    fill: str | None = None
+
+    def __post_init__(self):
+        check_positive("spacer.thickness_nm", self.thickness_nm)
+        check_positive("spacer.width_um", self.width_um)
+
+
+@dataclass(frozen=True)
+class Substrate:
+    """Substrate below the stack and an optional heat sink below that."""
+
+    material: str = "glass"
+    thickness_um: float = 700.0
+    heat_sink_material: str | None = None
+    heat_sink_thickness_um: float = 0.0
+
+    def __post_init__(self):
+        check_positive("substrate.thickness_um", self.thickness_um)
+        if self.heat_sink_material is not None:
+            check_positive("substrate.heat_sink_thickness_um", self.heat_sink_thickness_um)
+
+
+@dataclass(frozen=True)
+class ThermalBoundary:
+    """Thermal boundary conditions of the device (the lateral symmetry side is always adiabatic).
+
+    ``bottom``: the far face of substrate/heat sink; ``top``: the top surface (cathode);
+    ``far_edge``: the lateral end of the domain. Each is "isothermal" (held at ``ambient_K``),
+    "convective" (h = ``h_W_per_m2K`` to ``ambient_K``) or "adiabatic".
+    ``interface_resistance_m2K_per_W`` applies to every interface between two stack layers.
+    """
+
+    bottom: str = "isothermal"
+    top: str = "convective"
+    far_edge: str = "adiabatic"
+    ambient_K: float = 300.0
+    h_W_per_m2K: float = 10.0
+    interface_resistance_m2K_per_W: float = 0.0
+
+    def __post_init__(self):
+        for side in ("bottom", "top", "far_edge"):
+            check_choice(f"thermal.{side}", getattr(self, side), THERMAL_BCS)
+        check_positive("thermal.ambient_K", self.ambient_K)
+        check_positive("thermal.h_W_per_m2K", self.h_W_per_m2K, allow_zero=True)
+        check_positive("thermal.interface_resistance_m2K_per_W", self.interface_resistance_m2K_per_W, allow_zero=True)
+        if "isothermal" not in (self.bottom, self.top, self.far_edge) and not (
+                "convective" in (self.bottom, self.top, self.far_edge) and self.h_W_per_m2K > 0):
+            raise InputError("thermal", (self.bottom, self.top, self.far_edge),
+                             "at least one isothermal or convective (h > 0) boundary, or the steady temperature is undefined")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A thin-film device: ``layers`` from the substrate up, a spacer, substrate and geometry.
+
+    The anode is the bottom face of the first layer, the cathode the top face of the last.
+    ``qd_layer`` names the emitting layer (the gain model's input).
+    """
+
+    layers: tuple
+    spacer: Spacer
+    substrate: Substrate = field(default_factory=Substrate)
+    geometry: str = "planar"
+    half_width_um: float = 2000.0
+    electrical_half_width_um: float | None = None
+    qd_layer: str = "CQD"
+    thermal: ThermalBoundary = field(default_factory=ThermalBoundary)
+    description: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+        check_choice("geometry", self.geometry, GEOMETRIES)
+        if not self.layers:
+            raise InputError("layers", self.layers, "at least one layer")
+        for lay in self.layers:
+            if not isinstance(lay, Layer):
+                raise InputError("layers", lay, "Layer instances")
+        names = [lay.name for lay in self.layers]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise InputError("layers.name", sorted(dup), "unique layer names")
+        reserved = {"spacer", "substrate", "heat_sink"} & set(names)
+        if reserved:
+            raise InputError("layers.name", sorted(reserved), "names other than spacer, substrate, heat_sink")
+        check_positive("half_width_um", self.half_width_um)
+        if self.spacer.on not in names[:-1]:
+            raise InputError("spacer.on", self.spacer.on, "the name of a layer that has another layer above it: " + ", ".join(names[:-1]))
+        if self.fill_layer not in names:
+            raise InputError("spacer.fill", self.spacer.fill, "the name of a layer: " + ", ".join(names))
+        if self.qd_layer not in names:
+            raise InputError("qd_layer", self.qd_layer, "the name of a layer: " + ", ".join(names))
+        if self.spacer.width_um / 2 >= self.half_width_um:
+            raise InputError("spacer.width_um", self.spacer.width_um,
+                             f"less than the device width 2*half_width_um = {2 * self.half_width_um:g} um")
+        ehw = self.electrical_extent_um
+        check_positive("electrical_half_width_um", ehw)
+        if not (self.spacer.width_um / 2 < ehw <= self.half_width_um):
+            raise InputError("electrical_half_width_um", ehw,
+                             f"between the aperture half-width {self.spacer.width_um / 2:g} um and half_width_um {self.half_width_um:g} um")
+
+    @property
+    def fill_layer(self) -> str:
+        """Layer that fills the spacer opening."""
+        return self.spacer.fill or self.spacer.on
+
+    @property
+    def aperture_half_width_um(self) -> float:
+        return self.spacer.width_um / 2
+
+    @property
+    def electrical_extent_um(self) -> float:
+        """Lateral extent of the electrical domain: by default the aperture plus 50 um of spacer."""
+        if self.electrical_half_width_um is not None:
+            return self.electrical_half_width_um
+        return min(self.half_width_um, self.aperture_half_width_um + 50.0)
+
+    @property
+    def thickness_nm(self) -> float:
+        return sum(lay.thickness_nm for lay in self.layers) + self.spacer.thickness_nm
+
+    def layer(self, name: str) -> Layer:
+        for lay in self.layers:
+            if lay.name == name:
+                return lay
+        raise InputError("layer", name, "one of " + ", ".join(lay.name for lay in self.layers))
+
+    def check_materials(self, library: MaterialLibrary | None = None) -> MaterialLibrary:
+        """Check every material exists in ``library`` (default: built-ins); return the library."""
+        lib = library if library is not None else load_library()
+        for lay in self.layers:
+            if lay.material not in lib:
+                raise InputError(f"layers[{lay.name!r}].material", lay.material, "one of " + ", ".join(sorted(lib)))
+        for fld, name in (("spacer.material", self.spacer.material), ("substrate.material", self.substrate.material),
+                          ("substrate.heat_sink_material", self.substrate.heat_sink_material)):
+            if name is not None and name not in lib:
+                raise InputError(fld, name, "one of " + ", ".join(sorted(lib)))
+        if lib[self.spacer.material].kind != "insulator":
+            raise InputError("spacer.material", self.spacer.material, "an insulator: " +
+                             ", ".join(sorted(n for n, m in lib.items() if m.kind == "insulator")))
+        return lib
+
+
+def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str = "glass",
+            spacer_material: str = "LiF", **overrides) -> Stack:
+    """The current-focusing p-i-n stack of Lim, Park & Klimov, Nat. Mater. 17, 42 (2018).
+
+    From the paper: ITO / PEDOT:PSS / poly-TPD / TCTA hole side, a 1-2 monolayer QD film, ZnO
+    electron side, metal cathode; an insulating spacer leaves a 70-100 um contact to the QD film.
+    Assumed here (not given in the abstract; swept in cases/): thicknesses ITO 120 nm (15 Ohm/sq
+    at 2e-4 Ohm cm is ~130 nm), PEDOT:PSS 40 nm, poly-TPD 30 nm, TCTA 10 nm, QD film 20 nm (two
+    monolayers of ~10 nm dots), ZnO 50 nm, Al 100 nm; spacer LiF 50 nm lying on TCTA, its opening
+    filled by TCTA (holes reach the QDs only through the aperture); glass substrate 0.7 mm whose far
+    face is held at ambient; top surface in still air (h = 10 W/m^2K); device 4 mm wide.
+    """
+    layers = (
+        Layer("ITO", "ITO", 120.0),
+        Layer("PEDOT:PSS", "PEDOT:PSS", 40.0),
+        Layer("poly-TPD", "poly-TPD", 30.0),
+        Layer("TCTA", "TCTA", 10.0),
+        Layer("CQD", "CQD", 20.0),
+        Layer("ZnO", "ZnO", 50.0),
+        Layer("Al", "Al", 100.0),
+    )
+    kwargs = dict(
+        layers=layers,
+        spacer=Spacer(material=spacer_material, thickness_nm=50.0, width_um=aperture_um, on="TCTA"),
+        substrate=Substrate(material=substrate, thickness_um=700.0),
+        geometry=geometry,
+        half_width_um=2000.0,
+        qd_layer="CQD",
+        description="Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) current-focusing stack; thicknesses assumed",
+    )
+    kwargs.update(overrides)
+    return Stack(**kwargs)
+
+
+PUBLISHED = {"lim2018": lim2018}

@@ -1,0 +1,80 @@
+"""Material library: every value sourced, SI conversion, overrides and bad input."""
+import math
+
+import pytest
+
+from fem_cqd.errors import InputError
+from fem_cqd.materials import load_library, parse_library
+
+REFERENCE_DEVICE = ["ITO", "PEDOT:PSS", "poly-TPD", "TCTA", "CQD", "ZnO", "Al", "Ag", "SiO2", "LiF",
+                    "resist", "glass", "sapphire", "Cu"]
+
+
+def test_library_has_every_material_of_the_reference_device_with_sources():
+    lib = load_library()
+    for name in REFERENCE_DEVICE:
+        m = lib[name]
+        assert m.thermal_conductivity > 0 and m.volumetric_heat_capacity > 0
+        given = {k for k, v in vars(m).items() if v is not None and k not in ("name", "kind", "sources")}
+        defaults = {"pf_gamma_n", "pf_gamma_p", "mobility_activation", "donors", "acceptors", "k_T_exponent"}
+        for prop in given - defaults:
+            assert m.sources.get(prop), f"{name}.{prop} has no source"
+
+
+def test_units_are_converted_to_si():
+    lib = load_library()
+    assert math.isclose(lib["ZnO"].mu_n, 1.8e-3 * 1e-4)          # cm^2/Vs -> m^2/Vs
+    assert math.isclose(lib["ZnO"].donors, 1e18 * 1e6)           # cm^-3 -> m^-3
+    assert math.isclose(lib["glass"].volumetric_heat_capacity, 2.0e6, rel_tol=0.01)   # PHYSICS.md rho c
+    assert math.isclose(lib["sapphire"].volumetric_heat_capacity, 3.1e6, rel_tol=0.01)
+
+
+def test_temperature_law_of_thermal_conductivity():
+    s = load_library()["sapphire"]
+    assert math.isclose(s.thermal_conductivity_at(300.0), s.thermal_conductivity)
+    assert s.thermal_conductivity_at(400.0) < s.thermal_conductivity        # crystal: falls with T
+    h = 1e-3
+    fd = (s.thermal_conductivity_at(350 + h) - s.thermal_conductivity_at(350 - h)) / (2 * h)
+    assert math.isclose(s.d_thermal_conductivity_dT(350.0), fd, rel_tol=1e-6)
+
+
+def test_user_file_overrides_and_adds(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text("""
+[glass]
+kind = "insulator"
+relative_permittivity = 6.0
+thermal_conductivity_W_per_mK = 0.8
+heat_capacity_J_per_kgK = 800.0
+density_kg_per_m3 = 2500.0
+[glass.sources]
+relative_permittivity = "mine"
+thermal_conductivity = "my measurement"
+heat_capacity = "mine"
+density = "mine"
+""")
+    lib = load_library(f)
+    assert lib["glass"].thermal_conductivity == 0.8
+    assert lib["ITO"].conductivity > 0
+
+
+@pytest.mark.parametrize("table, field", [
+    ({"kind": "metal"}, "kind"),
+    ({"kind": "insulator", "relative_permittivity": -1.0}, "relative_permittivity"),
+    ({"kind": "insulator", "relative_permittivity": float("nan")}, "relative_permittivity"),
+    ({"kind": "insulator", "relative_permittivity": 3.0, "sources": {"relative_permittivity": "x"}}, "thermal_conductivity"),
+    ({"kind": "insulator", "bogus_unit": 3.0}, "bogus_unit"),
+])
+def test_bad_material_entries_name_the_field(table, field):
+    with pytest.raises(InputError, match=field):
+        parse_library({"X": table})
+
+
+def test_value_without_source_is_refused():
+    with pytest.raises(InputError, match="sources"):
+        parse_library({"X": {"kind": "insulator", "relative_permittivity": 3.0}})
+
+
+def test_unknown_material_lists_known_ones():
+    with pytest.raises(InputError, match="ITO"):
+        load_library()["unobtainium"]
