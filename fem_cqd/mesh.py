@@ -27,6 +27,7 @@ import skfem
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import TaggedMesh
+from .results import atomic_write
 from .stack import Stack
 
 NM, UM = 1e-9, 1e-6
@@ -271,10 +272,7 @@ def save_mesh(tmesh: TaggedMesh, path: str | Path) -> Path:
         field_data[name] = np.array([1001 + j, 1])
     m = meshio.Mesh(pts, cells, cell_data={"gmsh:physical": phys, "gmsh:geometrical": phys},
                     field_data=field_data)
-    tmp = path.with_name(path.name + ".tmp")
-    meshio.write(tmp, m, file_format="gmsh22", binary=False)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda tmp: meshio.write(tmp, m, file_format="gmsh22", binary=False))
 
 
 def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibrary | None = None,

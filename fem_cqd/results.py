@@ -31,7 +31,8 @@ def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
     return path
 
 
-def _atomic(path: Path, write) -> Path:
+def atomic_write(path: Path, write) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path`` (same suffix), then rename it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
@@ -48,7 +49,7 @@ def _atomic(path: Path, write) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` atomically."""
-    return _atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
+    return atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text))
 
 
 def _plain(obj):
@@ -104,4 +105,4 @@ def write_vtu(path: str | Path, tmesh: TaggedMesh, point_data: dict | None = Non
         pd[name] = v
     m = meshio.Mesh(pts, [("triangle", tmesh.mesh.t.T)], point_data=pd, cell_data=cd,
                     field_data={name: np.array([i, 2]) for i, name in enumerate(tmesh.region_names)})
-    return _atomic(Path(path), lambda tmp: meshio.write(tmp, m, file_format="vtu"))
+    return atomic_write(Path(path), lambda tmp: meshio.write(tmp, m, file_format="vtu"))

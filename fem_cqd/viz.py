@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .regions import TaggedMesh
-from .results import _atomic
+from .results import atomic_write
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
@@ -79,7 +79,7 @@ def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: 
     plotter.add_text(title, font_size=11)
     plotter.view_xy()
     plotter.camera.zoom(1.1)
-    out = _atomic(Path(png), lambda tmp: plotter.screenshot(tmp))
+    out = atomic_write(Path(png), lambda tmp: plotter.screenshot(tmp))
     plotter.close()
     return out
 
@@ -104,7 +104,7 @@ def render_vtu(vtu: str | Path, field: str, png: str | Path | None = None, y_str
     if not off:
         plotter.show()
         return None
-    out = _atomic(Path(png), lambda tmp: plotter.screenshot(tmp))
+    out = atomic_write(Path(png), lambda tmp: plotter.screenshot(tmp))
     plotter.close()
     return out
 
@@ -128,6 +128,6 @@ def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, 
         ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    out = _atomic(Path(png), lambda tmp: fig.savefig(tmp, format="png"))
+    out = atomic_write(Path(png), lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)
     return out

@@ -1,0 +1,112 @@
+"""The ``fem-cqd`` command (also ``python -m fem_cqd``).
+
+    fem-cqd run [CASE] [--out DIR] [--overwrite] [--quick]   run a case (default: the reference device)
+    fem-cqd cases                                            list the cases
+    fem-cqd mesh [--stack lim2018] [--geometry planar] --out FILE.msh
+    fem-cqd view FILE.vtu --field NAME [--png OUT.png] [--y-stretch S]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from .errors import ConvergenceError, InputError
+
+DEFAULT_CASE = "lim2018_thermal"
+
+
+def cases_dir() -> Path:
+    """The repository's ``cases/`` folder (fem_cqd is installed editable from the repository)."""
+    return Path(__file__).resolve().parent.parent / "cases"
+
+
+def available_cases() -> list[str]:
+    return sorted(p.stem for p in cases_dir().glob("*.py") if not p.stem.startswith("_"))
+
+
+def load_case(name: str):
+    """Import ``cases/<name>.py`` as a module; it must define ``run(out_dir, overwrite, quick)``."""
+    path = cases_dir() / f"{name}.py"
+    if not path.is_file():
+        raise InputError("case", name, "one of " + ", ".join(available_cases()))
+    spec = importlib.util.spec_from_file_location(f"fem_cqd_case_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(args) -> int:
+    case = load_case(args.case)
+    out = Path(args.out) if args.out else Path("results") / args.case
+    summary = case.run(out, overwrite=args.overwrite, quick=args.quick)
+    print(f"{args.case}: results in {out}")
+    if isinstance(summary, dict) and "headline" in summary:
+        for line in summary["headline"]:
+            print("  " + line)
+    return 0
+
+
+def _mesh(args) -> int:
+    from .mesh import MeshOptions, build_mesh, save_mesh
+    from .stack import PUBLISHED
+    if args.stack not in PUBLISHED:
+        raise InputError("--stack", args.stack, "one of " + ", ".join(PUBLISHED))
+    dm = build_mesh(PUBLISHED[args.stack](geometry=args.geometry), MeshOptions().scaled(args.refine))
+    out = Path(args.out)
+    save_mesh(dm.thermal, out)
+    save_mesh(dm.electrical, out.with_name(out.stem + "_electrical.msh"))
+    print(f"wrote {out} ({dm.thermal.mesh.p.shape[1]} nodes) and {out.stem}_electrical.msh "
+          f"({dm.electrical.mesh.p.shape[1]} nodes)")
+    return 0
+
+
+def _view(args) -> int:
+    from .viz import render_vtu
+    png = render_vtu(args.file, args.field, args.png, args.y_stretch)
+    if png:
+        print(f"wrote {png}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fem-cqd", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a case (default: the reference-device case)")
+    r.add_argument("case", nargs="?", default=DEFAULT_CASE)
+    r.add_argument("--out", help="output folder (default results/<case>)")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    r.add_argument("--quick", action="store_true", help="coarse meshes and fewer points (smoke run)")
+    r.set_defaults(func=_run)
+    c = sub.add_parser("cases", help="list the cases")
+    c.set_defaults(func=lambda a: print("\n".join(available_cases())) or 0)
+    m = sub.add_parser("mesh", help="write a published stack's meshes as gmsh .msh")
+    m.add_argument("--stack", default="lim2018")
+    m.add_argument("--geometry", default="planar", choices=["planar", "axisymmetric"])
+    m.add_argument("--refine", type=float, default=1.0, help="divide every cell size by this factor")
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=_mesh)
+    v = sub.add_parser("view", help="render a field of a .vtu file to PNG (or a window)")
+    v.add_argument("file")
+    v.add_argument("--field", required=True)
+    v.add_argument("--png", help="output PNG; without it, open a window (needs a display)")
+    v.add_argument("--y-stretch", type=float, default=1.0, help="stretch the vertical axis for display")
+    v.set_defaults(func=_view)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"fem-cqd: bad input: {exc}", file=sys.stderr)
+        return 2
+    except ConvergenceError as exc:
+        print(f"fem-cqd: solve failed: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
