@@ -48,6 +48,15 @@ _UNITS = {
     "k_T_exponent": ("k_T_exponent", 1.0),
     "heat_capacity_J_per_kgK": ("heat_capacity", 1.0),
     "density_kg_per_m3": ("density", 1.0),
+    # recombination (fem_cqd.electrical.recombination); 0 / absent = mechanism off
+    "radiative_coefficient_cm3_per_s": ("radiative_coefficient", 1e-6),
+    "langevin_factor": ("langevin_factor", 1.0),
+    "langevin_radiative_fraction": ("langevin_radiative_fraction", 1.0),
+    "srh_tau_n_s": ("srh_tau_n", 1.0),
+    "srh_tau_p_s": ("srh_tau_p", 1.0),
+    "auger_n_cm6_per_s": ("auger_n", 1e-12),
+    "auger_p_cm6_per_s": ("auger_p", 1e-12),
+    "emission_energy_eV": ("emission_energy", 1.0),
 }
 _REQUIRED = {
     "conductor": ("conductivity", "work_function"),
@@ -56,7 +65,9 @@ _REQUIRED = {
 }
 _THERMAL = ("thermal_conductivity", "heat_capacity", "density")
 _MAY_BE_ZERO_OR_NEGATIVE = {"k_T_exponent", "pf_gamma_n", "pf_gamma_p", "mobility_activation",
-                            "donors", "acceptors"}
+                            "donors", "acceptors",
+                            "radiative_coefficient", "langevin_factor", "langevin_radiative_fraction",
+                            "auger_n", "auger_p"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,15 @@ class Material:
     donors: float = 0.0                    # m^-3
     acceptors: float = 0.0                 # m^-3
     refractive_index: complex | None = None
+    # recombination (fem_cqd.electrical.recombination); 0 / None = mechanism off
+    radiative_coefficient: float = 0.0     # B, m^3/s:  R = B (np - ni^2), all radiative
+    langevin_factor: float = 0.0           # f:  R = f q (mu_n + mu_p)/eps (np - ni^2)
+    langevin_radiative_fraction: float = 1.0  # share of Langevin recombination that emits light
+    srh_tau_n: float | None = None         # s; SRH on when both lifetimes are given (midgap trap)
+    srh_tau_p: float | None = None
+    auger_n: float = 0.0                   # m^6/s:  R = (C_n n + C_p p)(np - ni^2)
+    auger_p: float = 0.0
+    emission_energy: float | None = None   # eV per emitted photon; None -> band_gap
     sources: dict = field(default_factory=dict, compare=False, repr=False)
 
     def require(self, prop: str, needed_for: str) -> float:
