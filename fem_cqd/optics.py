@@ -93,7 +93,7 @@ class Slab:
             n = complex(getattr(self, field))
             check_finite(field, [n.real, n.imag])
             if n.real <= 0:
-                raise InputError(field, n, "a dielectric cladding index with Re n > 0")
+                raise InputError(field, n, "a complex index with Re n > 0")
 
     @property
     def interfaces_m(self) -> np.ndarray:
