@@ -74,11 +74,13 @@ def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: 
             lp[:, 1] *= y_stretch
             lines = np.column_stack([np.full(len(seg), 2), np.arange(0, 2 * len(seg), 2), np.arange(1, 2 * len(seg), 2)]).ravel()
             plotter.add_mesh(pv.PolyData(lp, lines=lines), color="white", line_width=1.5)
-    ylabel = "y (um)" if y_stretch == 1 else f"y (um, drawn x{y_stretch:g})"
-    plotter.show_bounds(bounds=grid.bounds, xtitle="x (um)", ytitle=ylabel, location="outer", ticks="outside", font_size=10)
+    ylabel = "y (um)" if y_stretch == 1 else f"y (um; height drawn x{y_stretch:g})"
+    b = grid.bounds
+    plotter.show_bounds(bounds=b, axes_ranges=[b[0], b[1], b[2] / y_stretch, b[3] / y_stretch, 0, 0],
+                        xtitle="x (um)", ytitle=ylabel, location="outer", ticks="outside", font_size=10)
     plotter.add_text(title, font_size=11)
     plotter.view_xy()
-    plotter.camera.zoom(1.1)
+    plotter.camera.zoom(0.85)
     out = atomic_write(Path(png), lambda tmp: plotter.screenshot(tmp))
     plotter.close()
     return out
