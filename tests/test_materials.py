@@ -1,4 +1,5 @@
 """Material library: every value sourced, SI conversion, overrides and bad input."""
+import dataclasses
 import math
 
 import pytest
@@ -15,9 +16,10 @@ def test_library_has_every_material_of_the_reference_device_with_sources():
     for name in REFERENCE_DEVICE:
         m = lib[name]
         assert m.thermal_conductivity > 0 and m.volumetric_heat_capacity > 0
-        given = {k for k, v in vars(m).items() if v is not None and k not in ("name", "kind", "sources")}
-        defaults = {"pf_gamma_n", "pf_gamma_p", "mobility_activation", "donors", "acceptors", "k_T_exponent"}
-        for prop in given - defaults:
+        defaults = {f.name: f.default for f in dataclasses.fields(m)}
+        given = {k for k, v in vars(m).items()
+                 if v is not None and k not in ("name", "kind", "sources") and v != defaults[k]}
+        for prop in given:
             assert m.sources.get(prop), f"{name}.{prop} has no source"
 
 
