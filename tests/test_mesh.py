@@ -109,3 +109,15 @@ def test_bad_mesh_options():
         MeshOptions(lateral_ratio=0.5)
     with pytest.raises(InputError, match="edge_cell_um"):
         MeshOptions(edge_cell_um=-1)
+
+
+@pytest.mark.parametrize("geometry", ["planar", "axisymmetric"])
+def test_checked_in_reference_meshes_match_the_generator(geometry):
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "meshes" / "lim2018_coarse.msh"
+    stored = load_mesh(path, geometry)
+    made = build_mesh(lim2018(geometry=geometry), MeshOptions().scaled(0.5)).thermal
+    assert stored.mesh.p.shape == made.mesh.p.shape
+    np.testing.assert_allclose(np.sort(stored.mesh.p[0]), np.sort(made.mesh.p[0]), rtol=1e-12, atol=1e-18)
+    np.testing.assert_allclose(np.sort(stored.mesh.p[1]), np.sort(made.mesh.p[1]), rtol=1e-12, atol=1e-18)
+    assert sorted(stored.region_names) == sorted(made.region_names)
