@@ -31,6 +31,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from fem_cqd import analytic, viz
 from fem_cqd.materials import load_library
@@ -168,10 +169,19 @@ def run(out_dir="results/lim2018_thermal", overwrite: bool = False, quick: bool 
     out = prepare_output_dir(out_dir, overwrite)
     lib = load_library()
     options = MeshOptions().scaled(0.5) if quick else MeshOptions()
-    dc = {g: run_dc(out, g, options, j_A_per_cm2, voltage_V, lib) for g in GEOMETRIES}
     width = pulse_width_us * 1e-6
-    pulses = [run_pulse(out, g, sub, options, pulse_j_A_per_cm2, pulse_voltage_V, width, 10 * width, lib)
-              for g in (("axisymmetric",) if quick else GEOMETRIES) for sub in ("glass", "sapphire")]
+    pulse_jobs = [(g, sub) for g in (("axisymmetric",) if quick else GEOMETRIES) for sub in ("glass", "sapphire")]
+    with tqdm(total=len(GEOMETRIES) + len(pulse_jobs), desc="lim2018_thermal", unit="solve") as bar:
+        dc = {}
+        for g in GEOMETRIES:
+            bar.set_postfix_str(f"DC {g}")
+            dc[g] = run_dc(out, g, options, j_A_per_cm2, voltage_V, lib)
+            bar.update()
+        pulses = []
+        for g, sub in pulse_jobs:
+            bar.set_postfix_str(f"pulse {g} {sub}")
+            pulses.append(run_pulse(out, g, sub, options, pulse_j_A_per_cm2, pulse_voltage_V, width, 10 * width, lib))
+            bar.update()
     viz.line_plot(out / "pulse_T_vs_t.png",
                   [{"x": p["times_s"] * 1e6, "y": p["qd_centre_rise_K"], "label": f"{p['geometry']}, {p['substrate']}"}
                    for p in pulses],
