@@ -1,0 +1,66 @@
+"""Contacts: named boundaries of the mesh where the device meets the outside circuit.
+
+``Contact(boundary, kind="ohmic" | "schottky", ...)``:
+
+- ohmic on a semiconductor: phi_n = phi_p = V, psi from local charge neutrality (Dirichlet);
+- ohmic on a conductor region: its potential phi = V;
+- schottky on a semiconductor: psi = V - work_function (the metal's vacuum level, so the barrier
+  for electrons is work_function - electron_affinity), and the thermionic/recombination-velocity
+  currents J_n = -q v_n (n - n_0), J_p = q v_p (p - p_0) leave through the surface
+  (n_0, p_0 the densities in equilibrium with the metal).
+
+A contact is voltage-driven by default; a ramp or solve can drive it by a prescribed terminal
+current instead (the contact voltage becomes an extra unknown). ``voltage_range`` bounds what the
+user allows on this contact; a bias outside it raises an InputError before any solve.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import InputError, check_choice, check_positive
+
+KINDS = ("ohmic", "schottky")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One electrode on boundary ``boundary`` of the TaggedMesh.
+
+    Parameters
+    ----------
+    boundary : name of the boundary in ``TaggedMesh.boundaries`` (also the contact's name)
+    kind : "ohmic" | "schottky"
+    work_function : eV, required for "schottky"
+    v_n, v_p : surface recombination velocities (m/s) of a Schottky contact (default 1e5 m/s,
+        about the Richardson velocity A* T^2 / (q N_c) for m* = m0 at 300 K)
+    voltage_range : (min, max) volts allowed on this contact
+    """
+
+    boundary: str
+    kind: str = "ohmic"
+    work_function: float | None = None
+    v_n: float = 1e5
+    v_p: float = 1e5
+    voltage_range: tuple = (-100.0, 100.0)
+
+    def __post_init__(self):
+        check_choice(f"contacts[{self.boundary!r}].kind", self.kind, KINDS)
+        if self.kind == "schottky":
+            if self.work_function is None:
+                raise InputError(f"contacts[{self.boundary!r}].work_function", None,
+                                 "a work function in eV (needed for a Schottky contact)")
+            check_positive(f"contacts[{self.boundary!r}].work_function", self.work_function)
+        check_positive(f"contacts[{self.boundary!r}].v_n", self.v_n)
+        check_positive(f"contacts[{self.boundary!r}].v_p", self.v_p)
+        lo, hi = self.voltage_range
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise InputError(f"contacts[{self.boundary!r}].voltage_range", self.voltage_range,
+                             "(min, max) finite with min < max")
+
+    def check_voltage(self, v: float) -> float:
+        v = float(v)
+        lo, hi = self.voltage_range
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise InputError(f"bias[{self.boundary!r}]", v, f"a voltage in [{lo}, {hi}] V (contact voltage_range)")
+        return v

@@ -1,0 +1,173 @@
+"""ElectricalState: the immutable result of a drift-diffusion solve, and its .vtu output.
+
+Heat source (DESIGN.md item 10), nodal power in W (W/m per metre of depth in planar geometry),
+from the same discrete fluxes as the solve:
+
+- Joule, per edge: I_n,ab (phi_n,a - phi_n,b) + I_p,ab (phi_p,a - phi_p,b) (>= 0 edge by edge),
+  half to each end; conductors I_ab (phi_a - phi_b);
+- recombination, per node: q R V_i (phi_p - phi_n), minus q E_photon R_rad V_i carried away by light;
+- Schottky contacts: I_n,c (V - phi_n) + I_p,c (V - phi_p) at the contact nodes (may be negative:
+  thermionic cooling).
+
+Summed, heat + emitted power = sum over contacts of V_c I_c, to round-off (a test).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..constants import q
+
+
+@dataclass(frozen=True, eq=False)
+class ElectricalState:
+    """Result of one operating point. Nodal arrays (N,), element arrays (ne, 2).
+
+    Attributes
+    ----------
+    psi, phi_n, phi_p : V.  n, p : m^-3 (volume-weighted over the semiconductor elements at a node;
+        0 where no semiconductor).  Ec, Ev, Efn, Efp : eV (vacuum-level reference).
+    Jn, Jp, J : A/m^2 per element (semiconductors; J also in conductors, -sigma grad phi).
+    R, R_rad : m^-3 s^-1 per node (total, radiative).
+    heat : W per node (W/m planar), the lumped heat load; heat_density = heat / nodal volume (W/m^3).
+    voltages, currents : contact name -> V, A (A/m planar); current flows from the contact into the device.
+    emitted_power : W (W/m), light leaving by radiative recombination (q E_photon R_rad).
+    iterations : Newton iterations of the last solve.
+    """
+
+    psi: np.ndarray
+    phi_n: np.ndarray
+    phi_p: np.ndarray
+    n: np.ndarray
+    p: np.ndarray
+    Ec: np.ndarray
+    Ev: np.ndarray
+    Efn: np.ndarray
+    Efp: np.ndarray
+    Jn: np.ndarray
+    Jp: np.ndarray
+    J: np.ndarray
+    R: np.ndarray
+    R_rad: np.ndarray
+    heat: np.ndarray
+    heat_density: np.ndarray
+    voltages: dict
+    currents: dict
+    emitted_power: float
+    T: np.ndarray
+    iterations: int
+    x: np.ndarray = field(repr=False)
+    tmesh: object = field(repr=False, default=None)
+
+    @property
+    def power_in(self) -> float:
+        """Electrical power delivered at the terminals, sum V_c I_c."""
+        return float(sum(self.voltages[k] * self.currents[k] for k in self.currents))
+
+    def save_vtu(self, path) -> str:
+        """Write nodal and element fields with the region tags to ``path`` (.vtu, atomic)."""
+        import meshio
+        m = self.tmesh.mesh
+        pts = np.c_[m.p.T, np.zeros(m.p.shape[1])]
+        point_data = {k: getattr(self, k) for k in ("psi", "phi_n", "phi_p", "n", "p", "Ec", "Ev", "Efn",
+                                                    "Efp", "R", "R_rad", "heat_density", "T")}
+        cell_data = {"Jn": [np.c_[self.Jn, np.zeros(len(self.Jn))]],
+                     "Jp": [np.c_[self.Jp, np.zeros(len(self.Jp))]],
+                     "J": [np.c_[self.J, np.zeros(len(self.J))]],
+                     "region": [np.asarray(self.tmesh.element_region, dtype=np.int32)]}
+        mesh = meshio.Mesh(pts, [("triangle", m.t.T)], point_data=point_data, cell_data=cell_data)
+        path = os.fspath(path)
+        d = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=d, suffix=".vtu")
+        os.close(fd)
+        meshio.write(tmp, mesh)
+        os.replace(tmp, path)
+        return path
+
+
+def _reconstruct(dev, elems, s_edge):
+    """Least-squares element vector J from J.(x_b - x_a) = s_k on the 3 edges (exact for constant J)."""
+    p = dev.tmesh.mesh.p
+    g = dev.geom
+    d = p[:, g.eb[:, elems]] - p[:, g.ea[:, elems]]          # (2, 3, ne)
+    M = np.einsum("ike,jke->eij", d, d)
+    rhs = np.einsum("ike,ke->ei", d, s_edge)
+    return np.linalg.solve(M, rhs[..., None])[..., 0]
+
+
+def make_state(dev, cons, z, voltages, iterations=0):
+    """Post-process a converged unknown vector ``z`` into an :class:`ElectricalState`."""
+    from .driftdiffusion import assemble
+    from .system import terminal_currents
+    N = dev.n_nodes
+    x = z[:3 * N]
+    r_int, r_bnd, _, _, fl = assemble(dev, x, jacobian=False)
+    psi, phin, phip = x[0::3].copy(), x[1::3].copy(), x[2::3].copy()
+    g = dev.geom
+    ne = g.t.shape[1]
+    S = dev.semi
+    vol_node = g.node_volume()
+    nsum = np.zeros(N); psum = np.zeros(N); wsum = np.zeros(N); Rn = np.zeros(N); Rr = np.zeros(N)
+    heat = np.zeros(N)
+    Jn = np.zeros((ne, 2)); Jp = np.zeros((ne, 2)); J = np.zeros((ne, 2))
+    emitted = 0.0
+    if S.size:
+        t = g.t[:, S]
+        vol = g.vol[:, S]
+        nsum = np.bincount(t.ravel(), (fl.n * vol).ravel(), minlength=N)
+        psum = np.bincount(t.ravel(), (fl.p * vol).ravel(), minlength=N)
+        wsum = np.bincount(t.ravel(), vol.ravel(), minlength=N)
+        Rn = np.bincount(t.ravel(), (fl.R * vol).ravel(), minlength=N)
+        Rr = np.bincount(t.ravel(), (fl.R_rad * vol).ravel(), minlength=N)
+        a, b = g.ea[:, S], g.eb[:, S]
+        joule = fl.In * (phin[a] - phin[b]) + fl.Ip * (phip[a] - phip[b])
+        heat += np.bincount(a.ravel(), 0.5 * joule.ravel(), minlength=N)
+        heat += np.bincount(b.ravel(), 0.5 * joule.ravel(), minlength=N)
+        rec = q * vol * fl.R * (phip[t] - phin[t]) - q * vol * fl.R_rad * dev.E_photon[S]
+        heat += np.bincount(t.ravel(), rec.ravel(), minlength=N)
+        emitted = float(np.sum(q * vol * fl.R_rad * dev.E_photon[S]))
+        # element current densities: edge current per unit weight = J . (x_b - x_a)
+        # (from the SG formula with unit weight, so edges of zero weight count too)
+        from .eafe import LOCAL_EDGES, electron_current, hole_current
+        ia = [e[0] for e in LOCAL_EDGES]
+        VT = dev.VT[S]
+        delta = (psi[b] - psi[a]) / VT
+        sn = electron_current(q * fl.mu_n * VT, fl.n[ia], delta, (phin[a] - phin[b]) / VT, VT)[0]
+        sp_ = hole_current(q * fl.mu_p * VT, fl.p[ia], delta, (phip[a] - phip[b]) / VT, VT)[0]
+        Jn[S] = _reconstruct(dev, S, sn)
+        Jp[S] = _reconstruct(dev, S, sp_)
+        J[S] = Jn[S] + Jp[S]
+    Cd = dev.cond
+    if Cd.size:
+        a, b = g.ea[:, Cd], g.eb[:, Cd]
+        jl = fl.Ic * (phin[a] - phin[b])
+        heat += np.bincount(a.ravel(), 0.5 * jl.ravel(), minlength=N)
+        heat += np.bincount(b.ravel(), 0.5 * jl.ravel(), minlength=N)
+        gp = np.einsum("dke,ke->ed", g.grad[:, :, Cd], phin[g.t[:, Cd]])
+        J[Cd] = -dev.sigma[Cd][:, None] * gp
+    volts = dict(voltages)
+    for name, s in dev.schottky.items():
+        V = volts[name]
+        fn = s["nodes"]
+        hs = -fl.bn[name] * (V - phin[fn]) - fl.bp[name] * (V - phip[fn])
+        heat += np.bincount(fn.ravel(), hs.ravel(), minlength=N)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(wsum > 0, nsum / np.where(wsum > 0, wsum, 1), 0.0)
+        p = np.where(wsum > 0, psum / np.where(wsum > 0, wsum, 1), 0.0)
+        R = np.where(wsum > 0, Rn / np.where(wsum > 0, wsum, 1), 0.0)
+        R_rad = np.where(wsum > 0, Rr / np.where(wsum > 0, wsum, 1), 0.0)
+        heat_density = np.where(vol_node > 0, heat / np.where(vol_node > 0, vol_node, 1), 0.0)
+    rep = dev.node_rep
+    has = rep >= 0
+    chi = np.where(has, dev.chi[np.maximum(rep, 0)], 0.0)
+    Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)
+    Ec = np.where(has, -chi - psi, -psi)
+    Ev = np.where(has, Ec - Eg, -psi)
+    currents = terminal_currents(dev, cons, r_int)
+    return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
+                           Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, heat=heat, heat_density=heat_density,
+                           voltages=volts, currents=currents, emitted_power=emitted, T=dev.T_node.copy(),
+                           iterations=iterations, x=x.copy(), tmesh=dev.tmesh)

@@ -1,0 +1,126 @@
+"""The full nonlinear system F(z) = 0: raw equations with contact / conductor / pinned rows applied.
+
+``z = [x (3N node-interleaved psi, phi_n, phi_p), V_c for each current-driven contact]``.
+Rows replaced by constraints (affine in z):
+
+- conductor node:       psi - phi_n + W_F = 0,  phi_p - phi_n = 0;  the phi_n row becomes
+                        ohmic + electron + hole current out of the node (Kirchhoff)
+- insulator-only node:  phi_n = 0, phi_p = 0 (no carriers there; values unused)
+- ohmic contact, semiconductor node:  psi = psi_neutral(V), phi_n = phi_p = V
+- ohmic contact, conductor node:      phi = V
+- Schottky contact, semiconductor node: psi = V - W_F (phi_n, phi_p free; thermionic terms)
+- current-driven contact c: extra row  I_c(z) - I_target = 0,  I_c = sum over its nodes of the
+  electron + hole (+ conductor) current flowing from the node into the device.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .driftdiffusion import Device, assemble
+
+
+@dataclass(frozen=True, eq=False)
+class Constraints:
+    keep: np.ndarray            # (3N,) 1.0 for rows kept from the raw assembly
+    P: sp.csr_matrix            # raw rows -> final rows (keeps, and adds hole row into phi row at conductor nodes)
+    G: sp.csr_matrix            # constraint rows, linear part
+    h_fixed: np.ndarray         # constraint right-hand side independent of the contact voltages
+    h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets
+    select: dict                # contact -> (3N,) row selector for the terminal current
+
+
+def build_constraints(dev: Device) -> Constraints:
+    N = dev.n_nodes
+    keep = np.ones(3 * N)
+    Gr, Gc, Gv = [], [], []
+    h_fixed = np.zeros(3 * N)
+    cn = np.flatnonzero(dev.node_cond)
+    pinned = np.flatnonzero(~dev.node_cond & ~dev.node_semi)
+    # conductor ties
+    keep[3 * cn] = 0; keep[3 * cn + 2] = 0
+    Gr += [3 * cn, 3 * cn, 3 * cn + 2, 3 * cn + 2]
+    Gc += [3 * cn, 3 * cn + 1, 3 * cn + 2, 3 * cn + 1]
+    Gv += [np.ones(cn.size), -np.ones(cn.size), np.ones(cn.size), -np.ones(cn.size)]
+    h_fixed[3 * cn] = -dev.node_wf[cn]
+    # pinned carriers
+    for off in (1, 2):
+        keep[3 * pinned + off] = 0
+        Gr.append(3 * pinned + off); Gc.append(3 * pinned + off); Gv.append(np.ones(pinned.size))
+    # contacts
+    h_volt, select = {}, {}
+    for c in dev.contacts:
+        nodes, kind = dev.contact_nodes[c.boundary], dev.contact_node_kind[c.boundary]
+        rows, offs = [], []
+        s0 = nodes[kind == 0]            # ohmic on semiconductor
+        if s0.size:
+            psi0 = dev.neutral_psi(s0, 0.0)
+            for off, o in ((0, psi0), (1, np.zeros(s0.size)), (2, np.zeros(s0.size))):
+                rows.append(3 * s0 + off); offs.append(o)
+        s1 = nodes[kind == 1]            # conductor node
+        if s1.size:
+            rows.append(3 * s1 + 1); offs.append(np.zeros(s1.size))
+        s2 = nodes[kind == 2]            # Schottky on semiconductor
+        if s2.size:
+            rows.append(3 * s2); offs.append(-c.work_function * np.ones(s2.size))
+        rows = np.concatenate(rows); offs = np.concatenate(offs)
+        keep[rows] = 0
+        # a contact row may already hold a tie (conductor nodes): the contact replaces only phi
+        Gr.append(rows); Gc.append(rows); Gv.append(np.ones(rows.size))
+        h_volt[c.boundary] = (rows, offs)
+        sel = np.zeros(3 * N)
+        sel[3 * nodes + 1] = 1.0; sel[3 * nodes + 2] = 1.0
+        select[c.boundary] = sel
+    G = sp.csr_matrix((np.concatenate(Gv), (np.concatenate(Gr), np.concatenate(Gc))), shape=(3 * N, 3 * N))
+    # P: keep rows; at conductor nodes the phi row also collects the hole row
+    Pr = [np.arange(3 * N)]; Pc = [np.arange(3 * N)]; Pv = [keep]
+    cn_kept = cn[keep[3 * cn + 1] > 0]
+    Pr.append(3 * cn_kept + 1); Pc.append(3 * cn_kept + 2); Pv.append(np.ones(cn_kept.size))
+    P = sp.csr_matrix((np.concatenate(Pv), (np.concatenate(Pr), np.concatenate(Pc))), shape=(3 * N, 3 * N))
+    P.eliminate_zeros()
+    return Constraints(keep=keep, P=P, G=G, h_fixed=h_fixed, h_volt=h_volt, select=select)
+
+
+def rhs(cons: Constraints, voltages: dict) -> np.ndarray:
+    h = cons.h_fixed.copy()
+    for name, (rows, offs) in cons.h_volt.items():
+        h[rows] = voltages.get(name, 0.0) + offs
+    return h
+
+
+def evaluate(dev: Device, cons: Constraints, z: np.ndarray, voltages: dict, driven: tuple = (),
+             targets: tuple = (), jacobian: bool = True):
+    """F(z) and dF/dz. ``driven``: names of current-driven contacts (their voltages are z[3N:]);
+    ``targets``: their prescribed currents. Returns F, J (CSR or None), raw (r_int, fluxes)."""
+    N3 = 3 * dev.n_nodes
+    x = z[:N3]
+    volts = dict(voltages)
+    for k, name in enumerate(driven):
+        volts[name] = z[N3 + k]
+    r_int, r_bnd, A_int, A_bnd, fl = assemble(dev, x, jacobian)
+    F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(cons, volts)
+    extra = [cons.select[name] @ r_int - I for name, I in zip(driven, targets)]
+    F = np.concatenate([F, extra]) if driven else F
+    if not jacobian:
+        return F, None, (r_int, fl)
+    J = cons.P @ (A_int + A_bnd) + cons.G
+    if driven:
+        m = len(driven)
+        cols = []
+        for k, name in enumerate(driven):
+            rows, _ = cons.h_volt[name]
+            cols.append(sp.csr_matrix((-np.ones(rows.size), (rows, np.full(rows.size, k))), shape=(N3, m)))
+        H = sp.hstack(cols)
+        S = sp.csr_matrix(np.vstack([cons.select[name] for name in driven]))
+        Jrows = S @ A_int
+        J = sp.bmat([[J, H], [Jrows, None]], format="csr")
+        if J.shape[1] < N3 + m:      # bmat drops an empty block column
+            J = sp.csr_matrix((J.data, J.indices, J.indptr), shape=(N3 + m, N3 + m))
+    return F, J.tocsr(), (r_int, fl)
+
+
+def terminal_currents(dev: Device, cons: Constraints, r_int: np.ndarray) -> dict:
+    """Current flowing from each contact into the device (A; A/m in planar geometry)."""
+    return {c.boundary: float(cons.select[c.boundary] @ r_int) for c in dev.contacts}
