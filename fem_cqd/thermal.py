@@ -12,8 +12,8 @@ with an optional thermal boundary resistance R_b [m^2 K/W] between two regions, 
 
 Discretisation
 --------------
-* P1 triangles, per-element conductivity ``k_e = k(T_e)``, ``T_e`` the mean of the element's nodal
-  temperatures (one-point rule). For piecewise-constant k the stiffness is exact with one point, in
+* P1 triangles, conductivity constant per element (per element and edge when k depends on T).
+  For piecewise-constant k the stiffness is exact with one quadrature point, in
   the axisymmetric case too: the P1 gradients are constant, so ``int 2 pi r k grad(phi_i).grad(phi_j)
   = 2 pi r_c A k grad(phi_i).grad(phi_j)`` with ``r_c`` the centroid radius.
 * The matrix is assembled edge by edge in vectorised numpy (the triangle edges are the mesh facets,
@@ -27,8 +27,9 @@ Discretisation
   region, and the two copies are coupled by the exact interface "mass" matrix times 1/R_b. T is
   then discontinuous across the interface, as it should be. Where the interface ends at a third
   region (a triple point), that region stays attached to the first region's copy.
-* Temperature-dependent conductivity: Newton's method with the exact Jacobian of the one-point
-  discretisation (direct solver), or Picard iteration when the linear solver is AMG-CG.
+* Temperature-dependent conductivity: each element's share of an edge coupling uses k at the edge
+  midpoint temperature (midpoint rule of the Kirchhoff integral; O(h^2) at the nodes). Newton's
+  method with the exact Jacobian (direct solver), or Picard iteration with AMG-CG.
 * Time: implicit Euler or variable-step BDF2, lumped or consistent mass.
 * Linear solves: SuperLU (``MMD_AT_PLUS_A``) below ``AUTO_DIRECT_LIMIT`` unknowns, else pyamg
   Ruge-Stueben-preconditioned CG; choose with ``solver="direct" | "amg" | "auto"``.
@@ -254,7 +255,7 @@ class ThermalMesh:
             n_dofs += old.size
             db = self._facet_dofs(dof_t, fn, eb)
             L = np.hypot(*(p[:, fn[1]] - p[:, fn[0]]))
-            self.interfaces.append((key, R, da, db, L, p[0][fn]))
+            self.interfaces.append((key, R, da, db, L, p[0][fn] if self.axisymmetric else None))
         self.dof_t = dof_t
         self.n_dofs = n_dofs
         self.dof_node = dof_node                      # original mesh node of every unknown
@@ -359,42 +360,56 @@ class ThermalMesh:
 
     # operators in edge form: (up, lo, diag) -------------------------------------------------
     def conductivity(self, T_dofs):
-        """Per-element k(T_e), T_e = element mean [W/(m K)], and dk/dT."""
+        """Per-element k(T_e) [W/(m K)], ``T_e`` the element mean (for the heat-flux output)."""
         if not self.nonlinear:
-            return self.k300, None
+            return self.k300
         Te = T_dofs[self.dof_t].mean(axis=0)
-        if np.any(Te <= 0):
-            raise ConvergenceError(f"non-positive temperature {Te.min():.4g} K during the nonlinear solve", None)
-        k = self.k300 * (Te / T0) ** self.k_exponent
-        return k, self.k_exponent * k / Te
+        return self.k300 * (np.maximum(Te, 1e-300) / T0) ** self.k_exponent
 
-    def stiffness(self, k_e):
-        """Edge-form stiffness of int w k grad phi_i . grad phi_j (exact for piecewise-constant k)."""
+    def stiffness(self, T_dofs=None):
+        """Edge-form stiffness of int w k grad phi_i . grad phi_j, and d(off-diagonal)/dT_edge.
+
+        Constant k: exact P1 Galerkin. k(T): each element's contribution to edge (i, j) takes
+        ``k_e((T_i + T_j)/2)`` (the midpoint rule for the Kirchhoff integral along the edge: O(h^2)
+        at the nodes, where an element-mean k is only O(h) on right-triangle meshes). Returns
+        ``(W, diag, dW)``: off-diagonals per edge, diagonal (= -row sums), and dW/dT_mid (None
+        when k is constant).
+        """
         b, c = self.b, self.c
-        kw = k_e * self.weight
-        vals = np.concatenate([kw * (b[i] * b[j] + c[i] * c[j]) for i, j in _LOCAL_EDGES])
-        W = np.bincount(self.t2e.ravel(), weights=vals, minlength=self.edges.shape[1])
+        kw = self.weight
+        if not self.nonlinear:
+            vals = np.concatenate([self.k300 * kw * (b[i] * b[j] + c[i] * c[j]) for i, j in _LOCAL_EDGES])
+            dvals = None
+        else:
+            Tl = T_dofs[self.dof_t]
+            vs, ds = [], []
+            for i, j in _LOCAL_EDGES:
+                Tm = 0.5 * (Tl[i] + Tl[j])
+                if np.any(Tm <= 0):
+                    raise ConvergenceError(f"non-positive temperature {Tm.min():.4g} K during the nonlinear solve", None)
+                v = self.k300 * (Tm / T0) ** self.k_exponent * kw * (b[i] * b[j] + c[i] * c[j])
+                vs.append(v)
+                ds.append(self.k_exponent / Tm * v)
+            vals, dvals = np.concatenate(vs), np.concatenate(ds)
+        nE, n = self.edges.shape[1], self.n_dofs
+        idx = self.t2e.ravel()
+        W = np.bincount(idx, weights=vals, minlength=nE)
         e0, e1 = self.edges
-        diag = -(np.bincount(e0, weights=W, minlength=self.n_dofs) + np.bincount(e1, weights=W, minlength=self.n_dofs))
-        return W, diag
+        diag = -(np.bincount(e0, weights=W, minlength=n) + np.bincount(e1, weights=W, minlength=n))
+        dW = None if dvals is None else np.bincount(idx, weights=dvals, minlength=nE)
+        return W, diag, dW
 
-    def jacobian_extra(self, T_dofs, dk_e):
-        """Edge-form (up, lo, diag) of the Newton term d(K(T) T)/dT - K(T), one-point rule."""
-        b, c = self.b, self.c
-        Tl = T_dofs[self.dof_t]
-        # (S_unit T_e)_i = sum_j (b_i b_j + c_i c_j) T_j = b_i (b.T) + c_i (c.T)
-        bt = (b * Tl).sum(axis=0)
-        ct = (c * Tl).sum(axis=0)
-        g = dk_e * self.weight / 3 * (b * bt + c * ct)          # (3, ne)
-        nE = self.edges.shape[1]
-        up = np.zeros(nE)
-        lo = np.zeros(nE)
-        for l, (i, j) in enumerate(_LOCAL_EDGES):
-            first = self.dof_t[i] < self.dof_t[j]
-            up += np.bincount(self.t2e[l], weights=np.where(first, g[i], g[j]), minlength=nE)
-            lo += np.bincount(self.t2e[l], weights=np.where(first, g[j], g[i]), minlength=nE)
-        diag = np.bincount(self.dof_t.ravel(), weights=g.ravel(), minlength=self.n_dofs)
-        return up, lo, diag
+    def jacobian_extra(self, T_dofs, dW):
+        """Edge-form (up, lo, diag) of d(K(T) T)/dT - K(T) for the edge-midpoint k(T).
+
+        With F_i = sum_j W_ij (T_j - T_i) and dW_ij/dT_i = dW_ij/dT_j = dW/2:
+        dF_i/dT_j gains dW/2 (T_j - T_i) for j != i and for j = i.
+        """
+        e0, e1 = self.edges
+        g = 0.5 * dW * (T_dofs[e1] - T_dofs[e0])           # row e0: d/dT of W (T_e1 - T_e0)
+        n = self.n_dofs
+        diag = np.bincount(e0, weights=g, minlength=n) + np.bincount(e1, weights=-g, minlength=n)
+        return g, -g, diag
 
     def mass(self, kind: str, rho_c_e):
         """Edge-form mass of int w rho c phi_i phi_j: ``"lumped"`` (diagonal) or ``"consistent"``."""
@@ -586,13 +601,15 @@ def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-10):
     M = ml.aspreconditioner(cycle="V")
 
     def solve(b, x0=None):
-        nb = np.linalg.norm(b)
+        # solve for the correction to x0 so that rtol applies to the change, not to 300 K offsets
+        r0 = b if x0 is None else b - A @ x0
+        nb = np.linalg.norm(r0)
         if nb == 0:
-            return np.zeros_like(b)
-        x, info = spla.cg(A, b, x0=x0, rtol=rtol, atol=0.0, maxiter=500, M=M)
+            return np.zeros_like(b) if x0 is None else x0.copy()
+        d, info = spla.cg(A, r0, rtol=rtol, atol=0.0, maxiter=500, M=M)
         if info != 0:
             raise ConvergenceError(f"AMG-preconditioned CG did not converge (info={info}); try solver='direct'", None)
-        return x
+        return d if x0 is None else x0 + d
 
     return solve
 
@@ -665,8 +682,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
     iters = 0
     while True:
         ta = _time.perf_counter()
-        k_e, dk_e = tmesh.conductivity(T)
-        W, diag = tmesh.stiffness(k_e)
+        W, diag, dW = tmesh.stiffness(T)
         W = W + rW + iW
         diag = diag + rdiag + idiag
         if not tmesh.nonlinear:
@@ -674,7 +690,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             A = tmesh.to_csr(up, lo, dg)
             t_asm += _time.perf_counter() - ta
             ts = _time.perf_counter()
-            T = _factor(A, kind)(rhs)
+            T = _factor(A, kind)(rhs, T)
             t_sol += _time.perf_counter() - ts
             iters = 1
             break
@@ -682,7 +698,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
         res = tmesh.matvec(W, W, diag, T) - b
         res[dmask] = 0.0
         if kind == "direct":
-            eu, el, ed = tmesh.jacobian_extra(T, dk_e)
+            eu, el, ed = tmesh.jacobian_extra(T, dW)
             up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
         else:
             up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
@@ -722,8 +738,8 @@ def _initial(tmesh, T_guess, bcs, dmask, dval):
 
 
 def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload, dmask) -> ThermalState:
-    k_e, _ = tmesh.conductivity(T)
-    W, diag = tmesh.stiffness(k_e)
+    k_e = tmesh.conductivity(T)
+    W, diag, _ = tmesh.stiffness(T)
     # Discrete balance: the stiffness rows and columns sum to zero, so sources = heat into the sinks
     # + Robin losses int h (T - T_amb), exactly. The heat a Dirichlet dof takes is -(residual) there.
     react = tmesh.matvec(W + rW + iW, W + rW + iW, diag + rdiag + idiag, T) - bsrc - rload
@@ -774,21 +790,53 @@ def time_grid(t_end: float, dt_first: float, steps_per_level: int = 10, growth: 
     return grid[keep]
 
 
+def rectangular_pulses(width: float, period: float, n_pulses: int | None = None, start: float = 0.0,
+                       height: float = 1.0):
+    """A rectangular pulse train ``a(t)`` (``height`` for ``start + j period <= t < ... + width``).
+
+    Returns ``(amplitude, edges)``; ``edges`` are the switching times (first ``n_pulses`` pulses, or
+    the first 1000 when None) to include in the time grid.
+    """
+    width = check_positive("width", width)
+    period = check_positive("period", period)
+    if width > period:
+        raise InputError("width", width, f"a pulse width <= the period ({period:g} s)")
+    check_finite("start", start)
+    height = float(height)
+    check_finite("height", height)
+    if n_pulses is not None and (int(n_pulses) != n_pulses or n_pulses < 1):
+        raise InputError("n_pulses", n_pulses, "a whole number >= 1, or None for an endless train")
+
+    def amplitude(t: float) -> float:
+        s = t - start
+        if s < 0 or (n_pulses is not None and s >= n_pulses * period):
+            return 0.0
+        return height if (s % period) < width else 0.0
+
+    j = np.arange(n_pulses if n_pulses is not None else 1000)
+    edges = np.sort(np.concatenate([start + j * period, start + j * period + width]))
+    amplitude.edges = edges[edges > 0]
+    return amplitude, amplitude.edges
+
+
 def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, *, q_node=None, q_element=None,
                     node_power=None, surface_flux: Mapping | None = None,
                     amplitude: Callable[[float], float] | None = None, T_init=T0,
-                    dt: float | None = None, grid=None, method: str = "bdf2", mass: str = "lumped",
+                    dt: float | None = None, grid=None, breakpoints=None, method: str = "bdf2", mass: str = "lumped",
                     boundary_resistance: Mapping | None = None, solver: str = "auto", tol_K: float = 1e-7,
                     max_iter: int = 30, progress: bool | None = None,
                     thermal_mesh: ThermalMesh | None = None) -> ThermalHistory:
     r"""Transient heat ``rho c dT/dt - div(k(T) grad T) = a(t) Q`` from ``T(0) = T_init``.
 
     Sources (``q_node``, ``q_element``, ``node_power``, ``surface_flux``; as in :func:`solve_steady`)
-    are multiplied by ``amplitude(t)`` (default 1): e.g. a rectangular pulse train
-    ``lambda t: 1.0 if (t % period) < width else 0.0`` — put the pulse edges in ``grid``.
+    are multiplied by ``amplitude(t)`` (default 1), evaluated at the left limit of each step end, e.g.
+    a rectangular pulse train from :func:`rectangular_pulses` — put its edges in ``grid``.
 
-    Time stepping: implicit Euler or variable-step BDF2 (``method``; the first step, and any step
-    more than 2.4 times the previous one, is implicit Euler, keeping BDF2 zero-stable), with a
+    Time stepping: implicit Euler or variable-step BDF2 (``method``; the first step, any step more
+    than 2.4 times the previous one (zero-stability) and the first step after each of the
+    ``breakpoints`` (switching times of the sources; default ``amplitude.edges`` when the amplitude
+    comes from :func:`rectangular_pulses`) are implicit Euler: BDF2 carried across a jump of the
+    source overshoots by half a step's increment, Euler does not), with a
     ``"lumped"`` or ``"consistent"`` mass matrix. Steps: ``grid`` (step end times, see
     :func:`time_grid`) or a uniform ``dt``; the requested ``times`` are always step ends.
     Linear problems factorise once per distinct step size. Nonlinear conductivity: Newton (direct)
@@ -823,6 +871,15 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         if grid[0] <= 0:
             raise InputError("grid", float(grid[0]), "step end times > 0 s")
         grid = grid[grid <= times[-1] * (1 + 1e-12)]
+    if breakpoints is None:
+        breakpoints = getattr(amplitude, "edges", ())
+    breakpoints = np.asarray(breakpoints, dtype=float).ravel()
+    check_finite("breakpoints", breakpoints)
+    breakpoints = breakpoints[(breakpoints > 0) & (breakpoints < times[-1])]
+    grid = np.union1d(grid, breakpoints)
+    keep = np.concatenate([[True], np.diff(grid) > 1e-9 * np.maximum(grid[1:], 1e-300)])
+    grid = grid[keep]
+    restart = set(np.searchsorted(grid, breakpoints * (1 + 1e-12)).tolist())   # step index after a breakpoint
     if thermal_mesh is None:
         thermal_mesh = ThermalMesh(tm, boundary_resistance)
     tmesh = thermal_mesh
@@ -842,8 +899,7 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     amp = amplitude or (lambda t: 1.0)
 
     if not tmesh.nonlinear:
-        k_e, _ = tmesh.conductivity(T)
-        KW, Kdiag = tmesh.stiffness(k_e)
+        KW, Kdiag, _ = tmesh.stiffness()
         KW, Kdiag = KW + rW + iW, Kdiag + rdiag + idiag
     cache: dict = {}
     out_T = np.empty((times.size, tmesh.n_dofs))
@@ -854,16 +910,19 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     if show:
         from tqdm import tqdm
         it = tqdm(grid, desc="heat transient", unit="step", leave=False)
-    for t_new in it:
+    for i_step, t_new in enumerate(it):
         h = t_new - t_old
-        if method == "bdf2" and T_prev is not None and dt_old is not None and h / dt_old <= 2.4:
+        if (method == "bdf2" and T_prev is not None and dt_old is not None and h / dt_old <= 2.4
+                and i_step not in restart):
             w = h / dt_old
             a0, a1, a2 = (1 + 2 * w) / (1 + w), -(1 + w), w * w / (1 + w)
         else:
             a0, a1, a2 = 1.0, -1.0, 0.0
         c = float(f"{a0 / h:.12e}")
         hist = -(a1 * T + (a2 * T_prev if a2 else 0.0)) * (c / a0)
-        b = amp(t_new) * bsrc + rload + tmesh.matvec(mW, mW, mdiag, hist)
+        # amplitude at the left limit of the step end: rectangular pulses with edges on the grid
+        # are then on or off for whole steps; smooth amplitudes see an O(1e-9 dt) shift
+        b = float(amp(t_new - 1e-9 * h)) * bsrc + rload + tmesh.matvec(mW, mW, mdiag, hist)
         if not tmesh.nonlinear:
             up, lo, dg, rhs = _eliminate(tmesh, KW + c * mW, None, Kdiag + c * mdiag, b, dmask, dval)
             if c not in cache:
@@ -872,14 +931,13 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         else:
             T_new = T.copy()
             for k_it in range(max_iter):
-                k_e, dk_e = tmesh.conductivity(T_new)
-                W, diag = tmesh.stiffness(k_e)
+                W, diag, dW = tmesh.stiffness(T_new)
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
                 res = tmesh.matvec(W, W, diag, T_new) - b
                 res[dmask] = 0.0
                 if kind == "direct":
-                    eu, el, ed = tmesh.jacobian_extra(T_new, dk_e)
+                    eu, el, ed = tmesh.jacobian_extra(T_new, dW)
                     up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
                 else:
                     up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
