@@ -189,7 +189,8 @@ def _step_to(dev, cons, start: ElectricalState, history, goal_volts, driven, goa
         z, lam = znew, new
         hist.append((pvalue, z.copy()))
         hist = hist[-2:]
-        state = None
+        for k, name in enumerate(driven):
+            volts[name] = float(z[3 * dev.n_nodes + k])
         state = make_state(dev, cons, z, volts, iterations=it)
         step *= 1.5 if it < 8 else 1.0
     return state, hist
