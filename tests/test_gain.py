@@ -15,6 +15,7 @@ from fem_cqd.gain import (QDParams, decay_rates, evaluate, excitation_rate, gain
                           threshold_current_density, transient, transparency_current_density,
                           valid_wavelength_range_m)
 from fem_cqd.gain.model import current_density_for_mean_excitons
+from fem_cqd.gain.occupancy import expm_batched
 
 POISSON = QDParams(radiative_exponent=1.0, tau_xx_auger_ns=None, qy_x=1.0, n_max=40,
                    tail_tol=1e-8)
@@ -127,6 +128,13 @@ def test_transient_relaxes_to_steady_state():
     # pulse off: decays back to empty dots
     off = transient(np.zeros(4), k, [2e-6], p0=P[-1], p=p)[0]
     assert off[:, 0] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_batched_expm_matches_scipy():
+    from scipy.linalg import expm
+    X = np.random.default_rng(3).normal(size=(4, 9, 9)) * np.array([0.1, 1, 10, 40])[:, None, None]
+    ref = np.stack([expm(x) for x in X])
+    assert np.abs(expm_batched(X) - ref).max() < 1e-11 * np.abs(ref).max()
 
 
 def test_filling_model_inversions():
