@@ -117,8 +117,27 @@ def element_doping(m):
     return np.where(xc > XJ, N_DOP, -N_DOP)
 
 
-def run_fem(m, contacts, biases=BIASES) -> dict:
-    """fem_cqd: equilibrium + voltage ramp of "top" on mesh ``m``; same outputs as run_devsim."""
+def box_volumes(geom, p):
+    """Box-method (Voronoi) control volume of each element vertex, as DEVSIM integrates: the piece
+    of the element between the vertex, its two edge midpoints and the circumcentre,
+    sum over the vertex's edges of w L^2 / 4 (w = cot(theta)/2, the EAFE edge weight)."""
+    from fem_cqd.electrical.eafe import LOCAL_EDGES
+
+    L2 = (p[0][geom.ea] - p[0][geom.eb]) ** 2 + (p[1][geom.ea] - p[1][geom.eb]) ** 2
+    v = np.zeros_like(geom.vol)
+    for k, (ia, ib) in enumerate(LOCAL_EDGES):
+        v[ia] += geom.weight[k] * L2[k] / 4.0
+        v[ib] += geom.weight[k] * L2[k] / 4.0
+    return v
+
+
+def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd") -> dict:
+    """fem_cqd: equilibrium + voltage ramp of "top" on mesh ``m``; same outputs as run_devsim.
+
+    ``volumes="box"`` is a diagnostic: it overwrites the device's lumped nodal volumes (fem_cqd:
+    area/3 per element vertex) with DEVSIM's box volumes before solving, to show whether the
+    remaining difference between the codes is that choice alone.
+    """
     try:
         from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
     except ImportError:                       # package __init__ not re-exporting yet
@@ -129,6 +148,8 @@ def run_fem(m, contacts, biases=BIASES) -> dict:
     t0 = time.perf_counter()
     dev = build_device(tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
                        net_doping=element_doping(m), field_dependent_mobility=False)
+    if volumes == "box":
+        dev.geom.vol[...] = box_volumes(dev.geom, m.p)
     eq = solve_equilibrium(dev)
     iters = [eq.iterations]
     states = ramp(dev, "top", list(biases), start=eq, progress=False,
@@ -148,12 +169,10 @@ def run_fem(m, contacts, biases=BIASES) -> dict:
 # DEVSIM side (own process: global state, verbose output)
 
 def devsim_available() -> bool:
-    try:
-        import devsim  # noqa: F401  (import check only; the run happens in a subprocess)
-        import scipy_openblas32  # noqa: F401
-    except Exception:
-        return False
-    return True
+    """Both packages importable (found, not imported: DEVSIM loads its BLAS on import)."""
+    from importlib.util import find_spec
+
+    return find_spec("devsim") is not None and find_spec("scipy_openblas32") is not None
 
 
 def run_devsim_subprocess(size: str, extended: bool, workdir: Path) -> dict:
@@ -169,9 +188,9 @@ def run_devsim_subprocess(size: str, extended: bool, workdir: Path) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def run_fem_subprocess(size: str, workdir: Path) -> dict:
-    out = workdir / f"fem_{size}.npz"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out)]
+def run_fem_subprocess(size: str, workdir: Path, volumes: str = "fem_cqd") -> dict:
+    out = workdir / f"fem_{size}_{volumes}.npz"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), volumes]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"fem_cqd run {size} failed:\n{res.stderr[-3000:]}")
@@ -209,9 +228,9 @@ def compare(fem, ref, m, contacts, size, label):
     return rows, off
 
 
-def fem_only_main(size, out):
+def fem_only_main(size, out, volumes):
     m, contacts = build_mesh(*SIZES[size])
-    r = run_fem(m, contacts)
+    r = run_fem(m, contacts, volumes=volumes)
     np.savez(out, **r)
 
 
@@ -219,7 +238,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="500 nodes only")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
-    ap.add_argument("--fem-only", nargs=2, metavar=("SIZE", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--fem-only", nargs=3, metavar=("SIZE", "OUT", "VOLUMES"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.fem_only:
         return fem_only_main(*a.fem_only)
@@ -256,6 +275,11 @@ def main(argv=None):
                 ext = run_devsim_subprocess(size, True, tmp)
                 r3, off = compare(fem, ext, m, contacts, size, "vs DEVSIM float128")
                 rows.extend(r3)
+                box = run_fem_subprocess(size, tmp, "box")
+                r4, _ = compare(box, ext, m, contacts, size, "DIAGNOSTIC fem_cqd with DEVSIM's box volumes vs DEVSIM float128")
+                for r in r4:
+                    r["quantity"] += "_box_volume_diagnostic"
+                rows.extend(r4)
                 imbalance = np.abs(ds["current_top"] + ds["current_bot"]) / np.abs(ext["current_top"]).clip(1e-300)
                 summary[size].update(psi_offset_V=off, devsim_double_top_bot_imbalance=imbalance.tolist(),
                                      fem_top_bot_imbalance=(np.abs(fem["current_top"] + fem["current_bot"])

@@ -1,0 +1,88 @@
+"""DEVSIM's 2D diode on the shared 500-node mesh (benchmarks/devsim_diode.py, DESIGN.md rung 12).
+
+fem_cqd alone: the ramp converges and conserves current. With DEVSIM installed: the same discrete
+problem node by node. With DEVSIM's box-method control volumes swapped in, fem_cqd reproduces
+DEVSIM to round-off (potentials ~1e-14 V), which pins any remaining difference on the choice of
+lumped volumes; with fem_cqd's own (area/3) volumes the 0.5 % current target is marked xfail until
+the solver uses box volumes.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+dd = pytest.importorskip("devsim_diode")
+
+
+@pytest.fixture(scope="module")
+def mesh():
+    return dd.build_mesh(*dd.SIZES["500"])
+
+
+@pytest.fixture(scope="module")
+def fem(mesh):
+    return dd.run_fem(*mesh)
+
+
+@pytest.fixture(scope="module")
+def fem_box(mesh):
+    return dd.run_fem(*mesh, volumes="box")
+
+
+@pytest.fixture(scope="module")
+def devsim_ref(tmp_path_factory):
+    if not dd.devsim_available():
+        pytest.skip("DEVSIM not installed (pip install devsim scipy-openblas32)")
+    out = tmp_path_factory.mktemp("devsim") / "d500.npz"
+    res = subprocess.run([sys.executable, str(BENCH / "_devsim_side.py"), "500", str(out)],
+                         capture_output=True, text=True, env=dict(os.environ))
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    with np.load(out) as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_mesh_shared_and_tagged(mesh):
+    m, contacts = mesh
+    assert m.p.shape[1] == 500
+    # a node on the junction, mirror-symmetric x grading
+    x = np.unique(m.p[0])
+    assert np.any(np.isclose(x, dd.XJ, rtol=0, atol=1e-15))
+    assert np.allclose(x + x[::-1], 2 * dd.XJ, rtol=0, atol=1e-15)
+    top = np.unique(m.facets[:, contacts["top"]])
+    assert np.allclose(m.p[0, top], 0.0) and m.p[1, top].min() == pytest.approx(8e-6)
+
+
+def test_fem_ramp_conserves_current(fem):
+    I_top, I_bot = fem["current_top"], fem["current_bot"]
+    assert np.allclose(fem["bias"], dd.BIASES)
+    assert np.all(np.diff(I_top) > 0) and I_top[-1] > 1e-6            # forward diode, A/m
+    assert abs(I_top[-1] + I_bot[-1]) < 1e-6 * I_top[-1]
+    assert abs(I_top[0]) < 1e-20                                       # equilibrium
+
+
+def test_box_volumes_reproduce_devsim(fem_box, devsim_ref, mesh):
+    m, contacts = mesh
+    off = dd.potential_offset(fem_box, devsim_ref, m, contacts)
+    assert np.abs(fem_box["potential"] - off - devsim_ref["potential"]).max() < 1e-9
+    k = slice(3, None)     # >= 0.3 V: above DEVSIM's double-precision current floor
+    rel = np.abs(fem_box["current_top"][k] / devsim_ref["current_top"][k] - 1)
+    assert rel.max() < 1e-4
+
+
+@pytest.mark.xfail(reason="fem_cqd lumps charge and recombination as area/3 per vertex; DEVSIM "
+                          "integrates over box (Voronoi) volumes: on the graded mesh the potentials "
+                          "differ by ~0.1 V at the junction and the currents by up to ~17 % at 0.1 V",
+                   strict=False)
+def test_fem_cqd_matches_devsim(fem, devsim_ref, mesh):
+    m, contacts = mesh
+    off = dd.potential_offset(fem, devsim_ref, m, contacts)
+    assert np.abs(fem["potential"] - off - devsim_ref["potential"]).max() < dd.POTENTIAL_TOL
+    k = slice(3, None)
+    rel = np.abs(fem["current_top"][k] / devsim_ref["current_top"][k] - 1)
+    assert rel.max() < dd.CURRENT_TOL
