@@ -19,7 +19,8 @@ This case computes, with the birth-death occupancy and 1S/1P gain model of ``fem
    scan, not typed in.
 
 Outputs in ``results/lim2018_gain/`` (or ``--out``): ``n_vs_j.png``, ``spectra.png``,
-``gain_vs_j.csv``, ``spectra.csv``, ``hypotheses.csv``, ``summary.json``. The folder is written
+``profile.png`` (maps along the film for a prescribed J(x), T(x)), ``gain_vs_j.csv``,
+``spectra.csv``, ``profile.csv``, ``hypotheses.csv``, ``summary.json``. The folder is written
 atomically and never overwritten without ``--overwrite``.
 
 Run: ``python cases/lim2018_gain.py [--out DIR] [--overwrite]``.
@@ -208,6 +209,44 @@ def _plot_spectra(path: Path, lam_nm, panels: dict) -> None:
     plt.close(fig)
 
 
+def prescribed_profile(n_x: int, T_K: float, heating_K: float, aperture_um: float = 100.0,
+                       spread_um: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Illustrative J(x), T(x) across half the contact (x = 0 at its centre), until the
+    electrical and thermal solvers provide them: 18 A/cm^2 uniform inside the aperture, the
+    spreading tail J_e / (1 + (x - a)/l0)^2 outside (PHYSICS.md closed form, l0 = ``spread_um``,
+    assumed), and a Gaussian temperature bump of ``heating_K`` over the aperture (assumed)."""
+    a = 0.5 * aperture_um
+    x = np.linspace(0.0, 2.0 * a, n_x)
+    j = PAPER_J / (1.0 + np.clip(x - a, 0.0, None) / spread_um) ** 2
+    T = T_K + heating_K * np.exp(-(x / (1.5 * a)) ** 2)
+    return x, j, T
+
+
+def _plot_profile(path: Path, x_um, j, T, maps: dict, lam_nm: float) -> None:
+    fig, axes = plt.subplots(3, 1, figsize=(6.5, 7.5), sharex=True)
+    axes[0].plot(x_um, j, "C0")
+    axes[0].set_ylabel("J$_{rec}$ (A/cm$^2$)", color="C0")
+    twin = axes[0].twinx()
+    twin.plot(x_um, T, "C3")
+    twin.set_ylabel("T (K)", color="C3")
+    for i, (label, m) in enumerate(maps.items()):
+        axes[1].plot(x_um, m.occupancy.n_mean, f"C{i}", label=label)
+        axes[2].plot(x_um, m.peak_g_per_m / 100, f"C{i}", label=f"peak, {label}")
+        axes[2].plot(x_um, m.at_wavelength(lam_nm * 1e-9) / 100, f"C{i}--",
+                     label=f"at {lam_nm:g} nm")
+    axes[1].set_ylabel(r"$\langle N\rangle$")
+    axes[2].axhline(0.0, color="k", lw=1)
+    axes[2].set_ylabel("material gain (cm$^{-1}$)")
+    axes[2].set_xlabel("x from contact centre (µm)")
+    for ax in axes[1:]:
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    axes[0].set_title("Along the QD film, prescribed J(x) and T(x) (illustration)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def _prepare_out(out_dir: Path, overwrite: bool) -> Path:
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"{out_dir} exists; pass overwrite=True (--overwrite) to replace it")
@@ -238,7 +277,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, T_K: float = 300.0, n_j: i
     T_K : float
         Film temperature for the sweeps.
     n_j, n_lambda, n_grid : int
-        Points in the current sweep, the wavelength grid and each hypothesis scan.
+        Points in the current sweep (and the profile), the wavelength grid and each hypothesis
+        scan.
     spectra_j_A_per_cm2 : sequence
         Current densities of the plotted spectra.
     heating_K : float
@@ -293,6 +333,14 @@ def _compute_and_write(tmp: Path, T_K, n_j, n_lambda, n_grid, spectra_j, heating
     _write_csv(tmp / "spectra.csv", ["wavelength_nm"] + [f"g_per_cm[{t}: {k}]" for t, sp in
                                                          panels.items() for k in sp],
                zip(lam * 1e9, *(g for sp in panels.values() for g, _ in sp.values())))
+
+    x, jx, Tx = prescribed_profile(n_j, T_K, heating_K)
+    profile = {t: evaluate(jx * A_PER_CM2, Tx, lam, models[t]) for t in panels}
+    _plot_profile(tmp / "profile.png", x, jx, Tx, profile, p.lambda_1s_nm)
+    _write_csv(tmp / "profile.csv", ["x_um", "j_A_per_cm2", "T_K"] + [
+        f"{q}[{t}]" for t in profile for q in ("n_mean", "peak_gain_per_cm", "peak_nm")],
+        zip(x, jx, Tx, *(v for m in profile.values() for v in (
+            m.occupancy.n_mean, m.peak_g_per_m / 100, m.peak_wavelength_m * 1e9))))
 
     rows = scan_hypotheses(p, T_K, n_grid)
     keys = list(dict.fromkeys(k for r in rows for k in r))

@@ -12,8 +12,8 @@ import lim2018_gain as case  # noqa: E402
 def test_lim2018_gain_case(tmp_path):
     out = tmp_path / "lim"
     s = case.run(out, n_j=7, n_lambda=41, n_grid=5, spectra_j_A_per_cm2=(3.0, 18.0))
-    for name in ("n_vs_j.png", "spectra.png", "gain_vs_j.csv", "spectra.csv", "hypotheses.csv",
-                 "summary.json"):
+    for name in ("n_vs_j.png", "spectra.png", "profile.png", "gain_vs_j.csv", "spectra.csv",
+                 "profile.csv", "hypotheses.csv", "summary.json"):
         assert (out / name).stat().st_size > 0
     assert json.loads((out / "summary.json").read_text())["account"] == s["account"]
     lin = s["linear_mapping"]
