@@ -202,8 +202,8 @@ def _solve(slab, wavelength_m, pol, num_modes, h_max, cladding_m):
     n_clad = max(complex(slab.n_substrate).real, complex(slab.n_cover).real)
     guided = [i for i in np.argsort(-n_eff.real) if n_eff[i].real > n_clad * (1 + 1e-9)]
     qd = 1 + [lay.name for lay in slab.layers].index(slab.qd_layer)
-    dA, dB = _pencil_derivative(pol, k0, n_reg[qd], S[qd][inner][:, inner],
-                                M[qd][inner][:, inner])
+    M_qd, M_all = M[qd][inner][:, inner], sum(M)[inner][:, inner]
+    dA, dB = _pencil_derivative(pol, k0, n_reg[qd], S[qd][inner][:, inner], M_qd)
     x = basis.doflocs[0][inner]
     order = np.argsort(x)
     modes = []
@@ -211,7 +211,7 @@ def _solve(slab, wavelength_m, pol, num_modes, h_max, cladding_m):
         u = vecs[:, i]
         dlam = (u @ (dA @ u) - lam[i] * (u @ (dB @ u))) / (u @ (B @ u))
         gamma = (dlam / (2.0 * k0**2 * n_eff[i])).imag
-        frac = (np.vdot(u, M[qd][inner][:, inner] @ u) / np.vdot(u, sum(M)[inner][:, inner] @ u))
+        frac = np.vdot(u, M_qd @ u) / np.vdot(u, M_all @ u)
         peak = u[np.argmax(np.abs(u))]
         modes.append(Mode(pol, wavelength_m, complex(n_eff[i]), x[order], (u / peak)[order],
                           float(gamma), float(frac.real)))
