@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import report, row  # noqa: E402
 
 from fem_cqd.gain import (QDParams, decay_rates, evaluate, excitation_rate,  # noqa: E402
-                          mean_excitons, occupancy, steady_state, transient,
+                          occupancy, steady_state, transient,
                           transparency_current_density)
 from fem_cqd.optics import Slab, solve_modes, symmetric_slab_n_eff  # noqa: E402
 
