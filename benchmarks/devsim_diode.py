@@ -131,12 +131,27 @@ def box_volumes(geom, p):
     return v
 
 
-def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd") -> dict:
+def _threshold_lu(J, F):
+    """Diagnostic stand-in for fem_cqd.electrical.newton._solve_linear: the same row scaling and
+    MMD_AT_PLUS_A ordering, but SuperLU's threshold pivoting (diag_pivot_thresh = 0.01, symmetric
+    mode) instead of partial pivoting, which discards the fill-reducing ordering (3x the fill here)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
+    scale = abs(J).max(axis=1).toarray().ravel()
+    scale[scale == 0] = 1.0
+    A = (sp.diags(1.0 / scale) @ J).tocsc()
+    lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.01, options=dict(SymmetricMode=True))
+    return -lu.solve(F / scale)
+
+
+def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd", lu="fem_cqd") -> dict:
     """fem_cqd: equilibrium + voltage ramp of "top" on mesh ``m``; same outputs as run_devsim.
 
     ``volumes="box"`` is a diagnostic: it overwrites the device's lumped nodal volumes (fem_cqd:
     area/3 per element vertex) with DEVSIM's box volumes before solving, to show whether the
-    remaining difference between the codes is that choice alone.
+    remaining difference between the codes is that choice alone. ``lu="threshold"`` is a timing
+    diagnostic: fem_cqd's sparse LU with threshold instead of partial pivoting (:func:`_threshold_lu`).
     """
     try:
         from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
@@ -145,6 +160,9 @@ def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd") -> dict:
         from fem_cqd.electrical.driftdiffusion import build_device
         from fem_cqd.electrical.newton import ramp, solve_equilibrium
 
+    if lu == "threshold":
+        import fem_cqd.electrical.newton as newton_module
+        newton_module._solve_linear = _threshold_lu
     t0 = time.perf_counter()
     dev = build_device(tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
                        net_doping=element_doping(m), field_dependent_mobility=False)
@@ -188,10 +206,15 @@ def run_devsim_subprocess(size: str, extended: bool, workdir: Path) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def run_fem_subprocess(size: str, workdir: Path, volumes: str = "fem_cqd") -> dict:
-    out = workdir / f"fem_{size}_{volumes}.npz"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), volumes]
-    res = subprocess.run(cmd, capture_output=True, text=True)
+def run_fem_subprocess(size: str, workdir: Path, volumes: str = "fem_cqd", lu: str = "fem_cqd",
+                       timeout: float | None = None) -> dict | None:
+    """One fem_cqd run in a fresh process; None if it did not finish within ``timeout`` s."""
+    out = workdir / f"fem_{size}_{volumes}_{lu}.npz"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), volumes, lu]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
     if res.returncode != 0:
         raise RuntimeError(f"fem_cqd run {size} failed:\n{res.stderr[-3000:]}")
     with np.load(out) as z:
@@ -228,9 +251,9 @@ def compare(fem, ref, m, contacts, size, label):
     return rows, off
 
 
-def fem_only_main(size, out, volumes):
+def fem_only_main(size, out, volumes, lu):
     m, contacts = build_mesh(*SIZES[size])
-    r = run_fem(m, contacts, volumes=volumes)
+    r = run_fem(m, contacts, volumes=volumes, lu=lu)
     np.savez(out, **r)
 
 
@@ -238,7 +261,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="500 nodes only")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
-    ap.add_argument("--fem-only", nargs=3, metavar=("SIZE", "OUT", "VOLUMES"), help=argparse.SUPPRESS)
+    ap.add_argument("--fem-only", nargs=4, metavar=("SIZE", "OUT", "VOLUMES", "LU"), help=argparse.SUPPRESS)
+    ap.add_argument("--fem-timeout", type=float, default=1200.0,
+                    help="seconds before a fem_cqd timing run is stopped and reported as unfinished")
     a = ap.parse_args(argv)
     if a.fem_only:
         return fem_only_main(*a.fem_only)
@@ -254,19 +279,41 @@ def main(argv=None):
             m, contacts = build_mesh(*SIZES[size])
             N = m.p.shape[1]
             print(f"--- {size}: {N} nodes, {m.t.shape[1]} triangles", flush=True)
-            fem = run_fem_subprocess(size, tmp)
-            print(f"fem_cqd {fem['seconds']:.2f} s, Newton iterations {fem['iterations'].tolist()}", flush=True)
-            rows.append(row(f"fem_cqd {size} ({N} nodes) equilibrium + ramp", "seconds", float(fem["seconds"])))
-            summary[size] = {"nodes": N, "fem_seconds": float(fem["seconds"]),
-                             "fem_iterations": fem["iterations"].tolist()}
+            fem = run_fem_subprocess(size, tmp, timeout=a.fem_timeout)
+            fast = run_fem_subprocess(size, tmp, lu="threshold", timeout=a.fem_timeout)
+            summary[size] = {"nodes": N}
+            if fast is not None:
+                print(f"fem_cqd (threshold-pivoting LU, diagnostic) {fast['seconds']:.2f} s", flush=True)
+                rows.append(row(f"DIAGNOSTIC fem_cqd {size} ({N} nodes), threshold-pivoting LU", "seconds_lu_diagnostic",
+                                float(fast["seconds"])))
+                summary[size].update(fem_threshold_lu_seconds=float(fast["seconds"]),
+                                     fem_threshold_lu_iterations=fast["iterations"].tolist())
+            if fem is None:
+                print(f"fem_cqd did not finish within {a.fem_timeout:.0f} s", flush=True)
+                rows.append(row(f"fem_cqd {size} ({N} nodes) equilibrium + ramp: NOT FINISHED, stopped after "
+                                f"{a.fem_timeout:.0f} s", "seconds", float(a.fem_timeout)))
+                summary[size].update(fem_seconds=None, fem_iterations=[])
+            else:
+                print(f"fem_cqd {fem['seconds']:.2f} s, Newton iterations {fem['iterations'].tolist()}", flush=True)
+                rows.append(row(f"fem_cqd {size} ({N} nodes) equilibrium + ramp", "seconds", float(fem["seconds"])))
+                summary[size].update(fem_seconds=float(fem["seconds"]), fem_iterations=fem["iterations"].tolist())
             if not have_devsim:
                 continue
             ds = run_devsim_subprocess(size, False, tmp)
             print(f"DEVSIM  {ds['seconds']:.2f} s, Newton iterations {ds['iterations'].tolist()}", flush=True)
             rows.append(row(f"DEVSIM {size} ({N} nodes) equilibrium + ramp", "seconds", float(ds["seconds"])))
-            rows.append(row(f"{size} ({N} nodes)", "speedup_vs_devsim", float(ds["seconds"] / fem["seconds"])))
-            summary[size].update(devsim_seconds=float(ds["seconds"]), devsim_iterations=ds["iterations"].tolist(),
-                                 speedup=float(ds["seconds"] / fem["seconds"]))
+            summary[size].update(devsim_seconds=float(ds["seconds"]), devsim_iterations=ds["iterations"].tolist())
+            t_fem = float(fem["seconds"]) if fem is not None else float(a.fem_timeout)
+            label = f"{size} ({N} nodes)" + ("" if fem is not None else f" (fem_cqd unfinished at {t_fem:.0f} s: upper bound)")
+            rows.append(row(label, "speedup_vs_devsim", float(ds["seconds"]) / t_fem))
+            summary[size]["speedup"] = float(ds["seconds"]) / t_fem
+            if fast is not None:
+                rows.append(row(f"DIAGNOSTIC {size} ({N} nodes), fem_cqd with threshold-pivoting LU",
+                                "speedup_vs_devsim_lu_diagnostic", float(ds["seconds"] / fast["seconds"])))
+            if fem is None:
+                fem = fast
+            if fem is None:
+                continue
             # double-precision DEVSIM vs fem_cqd at every size: the 0.5 V current and potentials
             r2, _ = compare(fem, ds, m, contacts, size, "vs DEVSIM double")
             rows.append(r2[len(BIASES) - 1])
@@ -275,7 +322,7 @@ def main(argv=None):
                 ext = run_devsim_subprocess(size, True, tmp)
                 r3, off = compare(fem, ext, m, contacts, size, "vs DEVSIM float128")
                 rows.extend(r3)
-                box = run_fem_subprocess(size, tmp, "box")
+                box = run_fem_subprocess(size, tmp, "box", lu="threshold")
                 r4, _ = compare(box, ext, m, contacts, size, "DIAGNOSTIC fem_cqd with DEVSIM's box volumes vs DEVSIM float128")
                 for r in r4:
                     r["quantity"] += "_box_volume_diagnostic"
@@ -289,6 +336,8 @@ def main(argv=None):
                                                        "devsim_double": ds["current_top"].tolist(),
                                                        "fem_cqd": fem["current_top"].tolist()})
     for size, s in summary.items():
+        if not s["fem_iterations"]:
+            continue
         rows.append(row(f"fem_cqd {size}: Newton iterations (equilibrium, then per bias point) "
                         + " ".join(map(str, s["fem_iterations"])), "newton_iterations", float(sum(s["fem_iterations"]))))
         if "devsim_iterations" in s:
