@@ -304,3 +304,22 @@ def symmetric_slab_n_eff(n_core: float, n_clad: float, thickness_m: float, wavel
     u = brentq(lambda u: r * u * math.tan(u - lo) - math.sqrt(max(V * V - u * u, 0.0)),
                lo + eps, hi - eps, xtol=1e-15, rtol=4 * np.finfo(float).eps)
     return math.sqrt(n_core**2 - (u / k0a) ** 2)
+
+
+def slab_from_stack(stack, library=None, n_cover: complex = 1.0) -> Slab:
+    """The slab waveguide of a :class:`~fem_cqd.stack.Stack` above its aperture.
+
+    Layers take their materials' ``refractive_index`` (n + i kappa near 620 nm); inside the
+    aperture the spacer's level is filled by ``stack.fill_layer``, so that film is thicker by the
+    spacer thickness there. The substrate is the lower cladding, ``n_cover`` (air) the upper one.
+    """
+    lib = stack.check_materials(library)
+
+    def index(material: str, field: str) -> complex:
+        return complex(lib[material].require("refractive_index", f"the slab mode of {field}"))
+
+    layers = []
+    for lay in stack.layers:
+        t = lay.thickness_nm + (stack.spacer.thickness_nm if lay.name == stack.fill_layer else 0.0)
+        layers.append(Layer(lay.name, t * 1e-9, index(lay.material, f"layer {lay.name!r}")))
+    return Slab(tuple(layers), index(stack.substrate.material, "the substrate"), complex(n_cover), stack.qd_layer)

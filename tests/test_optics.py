@@ -109,3 +109,16 @@ def test_bad_input():
         solve_modes(Slab([("qd", 20e-9, 1.6)], 1.52, 1.0, "qd"), LAM, max_cladding_m=10e-6)
     with pytest.raises(InputError, match="order"):
         symmetric_slab_n_eff(N1, N2, 50e-9, LAM, "TE", order=1)
+
+
+def test_slab_from_the_reference_stack_is_guided_and_lossy_through_the_metal():
+    from fem_cqd.optics import slab_from_stack
+    from fem_cqd.stack import lim2018
+    stack = lim2018()
+    slab = slab_from_stack(stack)
+    assert [lay.name for lay in slab.layers] == [lay.name for lay in stack.layers]
+    tcta = slab.layers[[lay.name for lay in slab.layers].index("TCTA")]
+    assert abs(tcta.thickness_m - (10 + 50) * 1e-9) < 1e-15          # the aperture is filled by TCTA
+    mode = solve_modes(slab, 620e-9, "TE")[0]
+    assert 1.52 < mode.n_eff.real < 1.9                                 # guided above glass
+    assert mode.loss_per_m > 0 and 0 < mode.confinement < 1             # Al and ITO absorb
