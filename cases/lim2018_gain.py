@@ -267,7 +267,7 @@ def _commit_out(tmp: Path, out_dir: Path) -> None:
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, T_K: float = 300.0, n_j: int = 61,
         n_lambda: int = 301, n_grid: int = 11, spectra_j_A_per_cm2=(1.0, 3.0, 6.0, 18.0, 40.0),
-        heating_K: float = 70.0, **params) -> dict:
+        heating_K: float = 70.0, quick: bool = False, **params) -> dict:
     """Run the case and write its outputs; returns the summary dictionary.
 
     Parameters
@@ -285,7 +285,11 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, T_K: float = 300.0, n_j: i
         Extra spectrum at 18 A/cm^2 and T + heating (PHYSICS.md: ~70 K at 18 A/cm^2 on glass).
     **params
         Overrides of :class:`QDParams` fields (defaults plus ``n_max=32``).
+    quick : bool
+        Coarse sweeps (smoke run): at most 15 currents, 101 wavelengths, 5 points per scan.
     """
+    if quick:
+        n_j, n_lambda, n_grid = min(n_j, 15), min(n_lambda, 101), min(n_grid, 5)
     out_dir = Path(out_dir)
     tmp = _prepare_out(out_dir, overwrite)
     try:
