@@ -161,6 +161,51 @@ def mott_gurney(V):
     return 9 / 8 * s["eps_r"] * eps0 * s["mu"] * np.asarray(V) ** 2 / s["L"] ** 3
 
 
+# --- pn diode ------------------------------------------------------------------------------------
+def pn_diode_rows(row):
+    """Abrupt Si pn junction, N_A = N_D = 1e17 cm^-3, 5 um bases, ohmic contacts (short base)."""
+    W, N = 5e-6, 1e23
+    half = graded(0, W, 2e-9, 1.08, W / 40)
+    x = np.unique(np.r_[W - half[::-1], W + half])
+    eps = 11.7 * eps0
+    ni2 = 2.8e25 * 1.04e25 * np.exp(-1.12 / VT)
+    vbi = VT * np.log(N * N / ni2)
+    out = []
+    for tau in (None, 1e-9):
+        mats = {"p": silicon("p", acceptors_per_cm3=1e17, tau_s=tau), "n": silicon("n", donors_per_cm3=1e17, tau_s=tau)}
+        tm = tensor_mesh(x, [0.0, 1e-7], lambda xc, yc: np.where(xc < W, "p", "n"), mats)
+        dev = build_device(tm, [Contact("left"), Contact("right")])
+        eq = solve_equilibrium(dev)
+        if tau is None:
+            xs = tm.mesh.p[0]
+            d = eq.psi[np.argmin(np.abs(xs - 9e-6))] - eq.psi[np.argmin(np.abs(xs - 1e-6))]
+            out.append(row("pn diode 1e17/1e17", "built_in_potential_V", float(d), float(vbi), 1e-9))
+            st = solve_bias(dev, {"left": -2.0}, start=eq)
+            Emax = np.sqrt(2 * q * N / 2 * (vbi + 2.0 - 2 * VT) / eps)
+            g = dev.geom
+            field = np.abs(np.einsum("dke,ke->de", g.grad, st.psi[g.t]))[0]
+            out.append(row("pn diode V=-2 V", "peak_field_V_per_m", float(field.max()), float(Emax), 0.02))
+            vol = g.node_volume()
+            side = xs < W - 1e-12
+            Q = -np.sum((q * (st.p - st.n - N))[side] * vol[side]) / 1e-7
+            out.append(row("pn diode V=-2 V", "depletion_charge_C_per_m2", float(Q), float(eps * Emax), 0.02))
+            for st in ramp(dev, "left", [0.3, 0.4, 0.5], start=eq, progress=False):
+                V = st.voltages["left"]
+                xd = np.sqrt(eps * (vbi - V - 2 * VT) / (q * N))
+                J = q * ni2 * (1400e-4 + 450e-4) * VT / (N * (W - xd)) * np.expm1(V / VT)
+                out.append(row(f"ideal short-base diode V={V}", "J_A_per_m2", st.currents["left"] / 1e-7, float(J), 0.05))
+        else:
+            s1, s2 = ramp(dev, "left", [0.15, 0.25], start=eq, progress=False)
+            nid = 0.1 / (VT * np.log(s2.currents["left"] / s1.currents["left"]))
+            out.append(row("pn diode, junction SRH tau=1 ns, 0.15-0.25 V", "ideality", float(nid), 2.0, 0.08))
+            st = solve_bias(dev, {"left": 0.6}, start=s2)
+            out.append(row("pn diode SRH V=0.6", "anode+cathode_over_anode_current",
+                           abs(st.currents["left"] + st.currents["right"]) / abs(st.currents["left"]), 0.0, 1e-9))
+            out.append(row("pn diode SRH V=0.6", "heat+light_vs_VI_W_per_m", float(st.heat.sum() + st.emitted_power),
+                           float(st.power_in), 1e-8))
+    return out
+
+
 # --- current spreading -------------------------------------------------------------------------
 def spreading(n_x=1.06, V=0.25):
     """Resistive sheet (conductor, 100 nm, sigma 1e5 S/m -> R_s = 100 Ohm/sq) over a thin n-type layer
@@ -253,6 +298,7 @@ def main():
         rows.append(row(f"SCLC Poole-Frenkel gamma={gamma} sqrt(m/V), V={V}", "J_PF_over_J", float(j / j0), None))
     jb, _ = sclc_bvp(5.0, gamma=gamma, guess=fem_profile(tm, spf[3]), tol=1e-5)   # collocation residual 1e-5: PF stiffens it
     rows.append(row("SCLC Poole-Frenkel V=5 V", "J_vs_solve_bvp", float(Jpf[3]), float(jb), 0.01))
+    rows += pn_diode_rows(row)
     xb, Jx, Je, l0, _ = spreading()
     sel = (xb > 0) & (xb < 5 * l0)
     model = Je / (1 + xb[sel] / l0) ** 2

@@ -180,3 +180,11 @@ def test_feature_device_conservation_and_current_drive():
     st2 = solve_bias(dev, currents={"bottom": I}, start=solve_bias(dev, {"bottom": 1.2}))
     assert abs(st2.voltages["bottom"] - 1.5) < 1e-6
     assert np.all(np.isfinite(st2.psi))
+
+
+def test_save_vtu(tmp_path, ideal):
+    import meshio
+    tm, dev, eq = ideal
+    path = eq.save_vtu(tmp_path / "eq.vtu")
+    m = meshio.read(path)
+    assert "psi" in m.point_data and "region" in m.cell_data and m.points.shape[0] == tm.mesh.p.shape[1]
