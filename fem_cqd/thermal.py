@@ -220,7 +220,7 @@ class ThermalMesh:
         self._regions_rhoc = mats
 
         # --- duplication of interface nodes for boundary resistances ---
-        dof_t = t.astype(np.int64).copy()
+        dof_t = t.astype(np.int64) if self.boundary_resistance else t   # copied only when it changes
         n_dofs = n
         dof_node = np.arange(n)
         self.interfaces = []      # (name, R, dofs_a (2, nf), dofs_b (2, nf), length, r_ends (2, nf))
@@ -268,7 +268,7 @@ class ThermalMesh:
                           np.vstack([da[0], db[1]]), np.vstack([da[1], db[0]])]
             edges, t2e, self._keys = _edges_from(dof_t, n_dofs, np.concatenate(extra, axis=1))
         else:
-            edges, t2e = mesh.facets.astype(np.int64), mesh.t2f.astype(np.int64)
+            edges, t2e = mesh.facets, mesh.t2f
             self._keys = None
         self.edges, self.t2e = edges, t2e
         self._build_pattern()
@@ -298,30 +298,31 @@ class ThermalMesh:
         return idx
 
     def _build_pattern(self):
+        """CSR structure of the edge-form operators: per row, lower entries, diagonal, upper entries."""
         n, (e0, e1) = self.n_dofs, self.edges
-        nlo = np.bincount(e1, minlength=n)
-        nup = np.bincount(e0, minlength=n)
-        cnt = nlo + nup + 1
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(cnt, out=indptr[1:])
         nE = e0.size
-        # upper entries: edges already sorted by (e0, e1)
-        up_start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(nup, out=up_start[1:])
-        rank_up = np.arange(nE) - up_start[e0]
-        pos_up = indptr[e0] + nlo[e0] + 1 + rank_up
-        # lower entries: edges sorted by (e1, e0) = stable sort by e1
-        order = np.argsort(e1, kind="stable")
-        lo_start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(nlo, out=lo_start[1:])
-        pos_lo = np.empty(nE, dtype=np.int64)
-        pos_lo[order] = indptr[e1[order]] + (np.arange(nE) - lo_start[e1[order]])
+        it = np.int32 if 3 * n + 2 * nE < 2**31 - 1 else np.int64
+        e0, e1 = e0.astype(it, copy=False), e1.astype(it, copy=False)
+        nlo = np.bincount(e1, minlength=n).astype(it)
+        nup = np.bincount(e0, minlength=n).astype(it)
+        indptr = np.zeros(n + 1, dtype=it)
+        np.cumsum(nlo + nup + 1, out=indptr[1:])
+        # upper entries: edges are sorted by (e0, e1), so row e0's entries are consecutive
+        first_up = np.zeros(n + 1, dtype=it)
+        np.cumsum(nup, out=first_up[1:])
+        pos_up = np.arange(nE, dtype=it) + (indptr[:-1] + nlo + 1 - first_up[:-1])[e0]
+        # lower entries: a stable sort by e1 orders them by (e1, e0)
+        order = np.argsort(e1, kind="stable").astype(it)
+        first_lo = np.zeros(n + 1, dtype=it)
+        np.cumsum(nlo, out=first_lo[1:])
+        pos_lo = np.empty(nE, dtype=it)
+        pos_lo[order] = np.arange(nE, dtype=it) + (indptr[:-1] - first_lo[:-1])[e1[order]]
         pos_diag = indptr[:-1] + nlo
-        indices = np.empty(indptr[-1], dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        indices = np.empty(int(indptr[-1]), dtype=it)
         indices[pos_up] = e1
         indices[pos_lo] = e0
-        indices[pos_diag] = np.arange(n)
-        self._indptr = indptr.astype(indices.dtype)
+        indices[pos_diag] = np.arange(n, dtype=it)
+        self._indptr = indptr
         self._indices = indices
         self._pos = (pos_up, pos_lo, pos_diag)
 
@@ -334,10 +335,10 @@ class ThermalMesh:
             if self.interfaces:
                 dofs = self._facet_dofs(self.dof_t, fn, mesh.f2t[0, facets])
             else:
-                dofs = fn.astype(np.int64)
+                dofs = fn
             L = np.hypot(*(mesh.p[:, fn[1]] - mesh.p[:, fn[0]]))
             r = mesh.p[0][fn] if self.axisymmetric else None
-            eidx = facets.astype(np.int64) if not self.interfaces else self._edge_index(dofs[0], dofs[1])
+            eidx = facets if not self.interfaces else self._edge_index(dofs[0], dofs[1])
             self._bnd[name] = (dofs, L, r, eidx)
         return self._bnd[name]
 
@@ -588,7 +589,7 @@ def _resolve_solver(solver, n):
     return solver
 
 
-def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-10):
+def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
     """A callable ``solve(b, x0)`` for matrix ``A`` (SuperLU or AMG-preconditioned CG)."""
     if kind == "direct":
         lu = spla.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
@@ -597,7 +598,7 @@ def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-10):
 
     A = A.copy()
     A.eliminate_zeros()
-    ml = pyamg.ruge_stuben_solver(A, max_coarse=500)
+    ml = pyamg.ruge_stuben_solver(A, max_coarse=2000)
     M = ml.aspreconditioner(cycle="V")
 
     def solve(b, x0=None):
