@@ -12,7 +12,7 @@ arrays + H1(order=1) assembly + solve (``sparsecholesky``, TaskManager on both c
 "seconds" per phase, "peak_rss_MB", "max |dT| vs ngsolve / rise" (agreement), "ratio_vs_ngsolve"
 (fem_cqd time / NGSolve time, end to end) and the fitted exponent of time vs unknowns.
 
-Run: ``python benchmarks/thermal_scaling.py`` (about 2 minutes on 2 cores) or ``--quick``
+Run: ``python benchmarks/thermal_scaling.py`` (about 2 minutes on 2 cores; ~3 with ``--direct-1e6``) or ``--quick``
 (<= 1e5 unknowns, ~15 s). ``--direct-1e6`` adds SuperLU at 1e6 (slow, ~4 GB).
 Needs ``pip install ngsolve`` for the comparison (skipped with a note when missing).
 """
