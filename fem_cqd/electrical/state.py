@@ -166,7 +166,7 @@ def make_state(dev, cons, z, voltages, iterations=0):
     Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)
     Ec = np.where(has, -chi - psi, -psi)
     Ev = np.where(has, Ec - Eg, -psi)
-    currents = terminal_currents(dev, cons, r_int)
+    currents = terminal_currents(dev, cons, fl)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
                            Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, heat=heat, heat_density=heat_density,
                            voltages=volts, currents=currents, emitted_power=emitted, T=dev.T_node.copy(),

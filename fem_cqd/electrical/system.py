@@ -11,6 +11,12 @@ Rows replaced by constraints (affine in z):
 - Schottky contact, semiconductor node: psi = V - W_F (phi_n, phi_p free; thermionic terms)
 - current-driven contact c: extra row  I_c(z) - I_target = 0,  I_c = sum over its nodes of the
   electron + hole (+ conductor) current flowing from the node into the device.
+
+Terminal currents of contacts on a conductor (ITO, a metal) are reported over the conductor
+region behind the contact when the contact nodes cannot resolve them (:func:`terminal_currents`).
+The current-drive row still sums over the contact nodes: driving the current of a contact on a
+film so conductive that its ohmic drop is below the resolution of the potential is not possible
+(drive the other contact, or a voltage).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph  # noqa: F401  (sp.csgraph)
 
 from .driftdiffusion import Device, assemble
 
@@ -29,7 +36,23 @@ class Constraints:
     G: sp.csr_matrix            # constraint rows, linear part
     h_fixed: np.ndarray         # constraint right-hand side independent of the contact voltages
     h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets
-    select: dict                # contact -> (3N,) row selector for the terminal current
+    select: dict                # contact -> (3N,) row selector of the contact-node current (current drive)
+    region: dict                # contact -> contact nodes + the conductor region behind them
+
+
+def _conductor_region_nodes(dev: Device, seeds: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Nodes connected to ``seeds`` through conductor elements without passing through ``others``
+    (the other contacts' nodes, which are left out); empty without seeds."""
+    if seeds.size == 0 or dev.cond.size == 0:
+        return np.zeros(0, dtype=int)
+    t = dev.geom.t[:, dev.cond]
+    rows = np.concatenate([t[0], t[1], t[2]])
+    cols = np.concatenate([t[1], t[2], t[0]])
+    free = ~np.isin(rows, others) & ~np.isin(cols, others)
+    adj = sp.csr_matrix((np.ones(free.sum()), (rows[free], cols[free])), shape=(dev.n_nodes, dev.n_nodes))
+    _, label = sp.csgraph.connected_components(adj, directed=False)
+    region = np.flatnonzero(np.isin(label, np.unique(label[seeds])))
+    return np.setdiff1d(region, others)
 
 
 def build_constraints(dev: Device) -> Constraints:
@@ -50,7 +73,7 @@ def build_constraints(dev: Device) -> Constraints:
         keep[3 * pinned + off] = 0
         Gr.append(3 * pinned + off); Gc.append(3 * pinned + off); Gv.append(np.ones(pinned.size))
     # contacts
-    h_volt, select = {}, {}
+    h_volt, select, regions = {}, {}, {}
     for c in dev.contacts:
         nodes, kind = dev.contact_nodes[c.boundary], dev.contact_node_kind[c.boundary]
         rows, offs = [], []
@@ -73,6 +96,8 @@ def build_constraints(dev: Device) -> Constraints:
         sel = np.zeros(3 * N)
         sel[3 * nodes + 1] = 1.0; sel[3 * nodes + 2] = 1.0
         select[c.boundary] = sel
+        others = np.setdiff1d(np.concatenate([dev.contact_nodes[o.boundary] for o in dev.contacts]), nodes)
+        regions[c.boundary] = np.union1d(nodes, _conductor_region_nodes(dev, nodes[kind == 1], others))
     G = sp.csr_matrix((np.concatenate(Gv), (np.concatenate(Gr), np.concatenate(Gc))), shape=(3 * N, 3 * N))
     # P: keep rows; at conductor nodes the phi row also collects the hole row
     Pr = [np.arange(3 * N)]; Pc = [np.arange(3 * N)]; Pv = [keep]
@@ -80,7 +105,7 @@ def build_constraints(dev: Device) -> Constraints:
     Pr.append(3 * cn_kept + 1); Pc.append(3 * cn_kept + 2); Pv.append(np.ones(cn_kept.size))
     P = sp.csr_matrix((np.concatenate(Pv), (np.concatenate(Pr), np.concatenate(Pc))), shape=(3 * N, 3 * N))
     P.eliminate_zeros()
-    return Constraints(keep=keep, P=P, G=G, h_fixed=h_fixed, h_volt=h_volt, select=select)
+    return Constraints(keep=keep, P=P, G=G, h_fixed=h_fixed, h_volt=h_volt, select=select, region=regions)
 
 
 def rhs(cons: Constraints, voltages: dict) -> np.ndarray:
@@ -121,6 +146,35 @@ def evaluate(dev: Device, cons: Constraints, z: np.ndarray, voltages: dict, driv
     return F, J.tocsr(), (r_int, fl)
 
 
-def terminal_currents(dev: Device, cons: Constraints, r_int: np.ndarray) -> dict:
-    """Current flowing from each contact into the device (A; A/m in planar geometry)."""
-    return {c.boundary: float(cons.select[c.boundary] @ r_int) for c in dev.contacts}
+def _net_current(dev: Device, fl, inside: np.ndarray) -> float:
+    """Net current out of the node set ``inside`` (bool per node), summed over the edges that leave
+    it; edges with both ends inside cancel and are left out."""
+    g = dev.geom
+    total = 0.0
+    for elems, flux in ((dev.semi, fl.In + fl.Ip), (dev.cond, fl.Ic)):
+        if flux.size:
+            ia, ib = inside[g.ea[:, elems]], inside[g.eb[:, elems]]
+            total += float(np.sum(flux[ia & ~ib]) - np.sum(flux[ib & ~ia]))
+    return total
+
+
+def terminal_currents(dev: Device, cons: Constraints, fl) -> dict:
+    """Current flowing from each contact into the device (A; A/m in planar geometry).
+
+    Read as the net current out of the contact's nodes, unless the conductor region behind them
+    carries current its potential cannot resolve: in ITO or a metal the ohmic drop can lie below
+    the floating-point resolution of the potential, so the contact nodes see almost nothing of
+    it. When the current out of the whole region differs from the contact nodes' by more than
+    1e-6 (relative), the region's is taken: it is what the semiconductors (or a resistive film)
+    exchange with the conductor, computed from their own, resolved, fluxes.
+    """
+    out = {}
+    for c in dev.contacts:
+        inside = np.zeros(dev.n_nodes, bool)
+        inside[dev.contact_nodes[c.boundary]] = True
+        at_contact = _net_current(dev, fl, inside)
+        inside[cons.region[c.boundary]] = True
+        over_region = _net_current(dev, fl, inside)
+        unresolved = abs(over_region - at_contact) > 1e-6 * max(abs(over_region), abs(at_contact))
+        out[c.boundary] = over_region if unresolved else at_contact
+    return out
