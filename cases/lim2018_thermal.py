@@ -99,7 +99,7 @@ def solve_dc(stack, options, j, V, lib):
     dm = build_mesh(stack, options, lib)
     q_el = aperture_heat_source(dm, j, V)
     st = solve_steady(dm.thermal, boundary_conditions(dm), q_element=q_el,
-                      boundary_resistance=interface_resistances(dm), tol_K=1e-5)
+                      boundary_resistance=interface_resistances(dm))
     return dm, q_el, st
 
 

@@ -50,6 +50,10 @@ from .errors import ConvergenceError, InputError, check_choice, check_finite, ch
 from .regions import TaggedMesh
 
 AUTO_DIRECT_LIMIT = 200_000
+# Nonlinear iterations also stop when |dT| < NEWTON_RTOL * max|T|: the double-precision floor of the
+# residual of a stack whose conductances span k = 0.2 to 400 W/mK and cells of 10 nm to 100 um
+# (measured on lim2018: quadratic convergence down to ~2e-6 K at T ~ 440 K, then round-off noise).
+NEWTON_RTOL = 1e-8
 SOLVERS = ("auto", "direct", "amg")
 METHODS = ("bdf2", "euler")
 MASSES = ("lumped", "consistent")
@@ -646,7 +650,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
     solver : {"auto", "direct", "amg"}
         Linear solver; "auto" takes "direct" below ``AUTO_DIRECT_LIMIT`` unknowns.
     tol_K : float
-        Nonlinear convergence: max |update| < tol_K [K].
+        Nonlinear convergence: max |update| < tol_K [K] (or < NEWTON_RTOL * max T, the round-off floor).
     max_iter : int
         Nonlinear iterations before a :class:`ConvergenceError` (carrying the last iterate).
     thermal_mesh : ThermalMesh, optional
@@ -714,7 +718,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
         step = float(np.max(np.abs(dT)))
         if not np.isfinite(step):
             raise ConvergenceError("nonlinear heat solve diverged (non-finite update)", None)
-        if step < tol_K:
+        if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T))):
             break
         if iters >= max_iter:
             last = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload, dmask)
@@ -946,7 +950,7 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                 dT = _factor(tmesh.to_csr(up, lo, dg), kind)(rhs)
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
-                if step < tol_K:
+                if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new))):
                     break
             else:
                 done = ThermalHistory(times=times[:j_out], T=out_T[:j_out, : tmesh.n_nodes].copy(),
