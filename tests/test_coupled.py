@@ -1,0 +1,109 @@
+"""Electrothermal coupling against a closed form: a self-heated resistor on a heat-sunk substrate.
+
+A doped film (thickness L, resistivity rho(T) = rho_300 / f(T), f the thermally activated
+mobility factor) between two ohmic contacts covering its faces sits on a substrate (thickness h,
+conductivity k_s) whose far face is held at T0. Heat flows straight down (1D), so the film's
+temperature solves the scalar equation
+
+    T = T0 + (h / k_s) * V^2 / (rho(T) L)
+
+(the film's own drop, P'' L / 2k, is 2.5e-5 of the rise here). The Gauss-Seidel operating point
+must agree with its root; the one-way solution with the rise at T0.
+"""
+import numpy as np
+import pytest
+import skfem
+from scipy.optimize import brentq
+
+from fem_cqd.constants import k_B, q
+from fem_cqd.coupled import electrothermal_ramp, solve_operating_point, thermal_node_power
+from fem_cqd.electrical import Contact
+from fem_cqd.errors import ConvergenceError, InputError
+from fem_cqd.materials import parse_library
+from fem_cqd.mesh import _box_boundaries, _facets_on, device_mesh_from_thermal
+from fem_cqd.regions import TaggedMesh
+from fem_cqd.thermal import Dirichlet
+
+L, H, W = 100e-9, 50e-6, 20e-6
+ND, MU, EA, K_SUB = 1e24, 1e-3, 0.2, 1.0
+SRC = {k: "test value" for k in ("relative_permittivity", "electron_affinity", "band_gap", "Nc", "Nv", "mu_n",
+                                 "mu_p", "donors", "mobility_activation", "thermal_conductivity", "heat_capacity",
+                                 "density")}
+
+
+def resistor_device():
+    lib = parse_library({
+        "film": {"kind": "semiconductor", "relative_permittivity": 10.0, "electron_affinity_eV": 4.0,
+                 "band_gap_eV": 1.5, "Nc_per_cm3": 1e19, "Nv_per_cm3": 1e19, "mu_n_cm2_per_Vs": MU * 1e4,
+                 "mu_p_cm2_per_Vs": 1.0, "donors_per_cm3": ND * 1e-6, "mobility_activation_eV": EA,
+                 "thermal_conductivity_W_per_mK": 100.0, "heat_capacity_J_per_kgK": 500.0,
+                 "density_kg_per_m3": 3000.0, "sources": SRC},
+        "sub": {"kind": "insulator", "relative_permittivity": 4.0, "thermal_conductivity_W_per_mK": K_SUB,
+                "heat_capacity_J_per_kgK": 800.0, "density_kg_per_m3": 2500.0, "sources": SRC},
+    })
+    x = np.linspace(0, W, 5)
+    y = np.r_[np.linspace(-H, 0, 21)[:-1], np.linspace(0, L, 6)]
+    mesh = skfem.MeshTri.init_tensor(x, y)
+    yc = mesh.p[1][mesh.t].mean(axis=0)
+    b = _box_boundaries(mesh)
+    bnd = {"heat_sink": b["bottom"], "cathode": b["top"], "symmetry": b["symmetry"], "far_edge": b["far_edge"],
+           "anode": _facets_on(mesh, 1, 0.0, 1e-18)}
+    thermal = TaggedMesh(mesh, "planar", (yc > 0).astype(int), ("sub", "film"), (lib["sub"], lib["film"]), bnd)
+    return device_mesh_from_thermal(thermal, ["film"])
+
+
+def mobility_factor(T):
+    return np.exp(-EA * q / k_B * (1 / T - 1 / 300.0))
+
+
+def film_temperature(V, T0=300.0):
+    rho300 = 1 / (q * ND * MU)
+    return brentq(lambda T: T - T0 - H / K_SUB * V ** 2 * mobility_factor(T) / (rho300 * L), T0, T0 + 100)   # the lower (stable) root
+
+
+CONTACTS = [Contact("anode", "ohmic"), Contact("cathode", "ohmic")]
+BCS = {"heat_sink": Dirichlet(300.0)}
+
+
+def test_self_consistent_temperature_matches_the_closed_form():
+    dm = resistor_device()
+    V = 0.012
+    point = solve_operating_point(dm, CONTACTS, {"anode": V}, BCS, tol_K=1e-4, max_iter=60)
+    T_film = point.thermal.T[dm.node_map].mean()
+    expected = film_temperature(V)
+    assert expected - 300 > 15                       # a real feedback: mobility up ~1.5x
+    assert abs(T_film - expected) < 1e-3 * (expected - 300)
+    # the heat handed over is the electrical power (energy conservation across the coupling)
+    st = point.electrical
+    assert np.isclose(thermal_node_power(dm, st).sum(), st.power_in - st.emitted_power, rtol=1e-8)
+    assert np.isclose(point.thermal.power_source, st.power_in, rtol=1e-8)
+    assert point.iterations > 2 and point.history[-1] < 1e-4
+
+
+def test_thermal_runaway_is_reported_not_converged_to_an_absurd_temperature():
+    dm = resistor_device()
+    with pytest.raises(ValueError):
+        film_temperature(0.02)                       # no steady state: the closed form has no root
+    with pytest.raises(ConvergenceError, match="runaway") as err:
+        solve_operating_point(dm, CONTACTS, {"anode": 0.02}, BCS, max_iter=200)
+    assert err.value.last_state is not None
+
+
+def test_one_way_heating_uses_the_ambient_resistance():
+    dm = resistor_device()
+    V = 0.02
+    point = solve_operating_point(dm, CONTACTS, {"anode": V}, BCS, one_way=True)
+    rise = point.thermal.T[dm.node_map].mean() - 300
+    assert point.iterations == 1
+    assert np.isclose(rise, H / K_SUB * V ** 2 * q * ND * MU / L, rtol=1e-3)
+
+
+def test_ramp_keeps_completed_points_and_bad_relaxation_is_refused():
+    dm = resistor_device()
+    with pytest.raises(InputError, match="omega"):
+        solve_operating_point(dm, CONTACTS, {"anode": 0.01}, BCS, omega=1.5)
+    with pytest.raises(ConvergenceError) as err:
+        electrothermal_ramp(dm, CONTACTS, "anode", [0.005, 0.01, 0.03], BCS, max_iter=3, tol_K=1e-9, progress=False)
+    assert isinstance(err.value.completed, list)
+    pts = electrothermal_ramp(dm, CONTACTS, "anode", [0.005, 0.01], BCS, progress=False)
+    assert pts[1].max_rise_K > pts[0].max_rise_K > 0
