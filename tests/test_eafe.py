@@ -104,3 +104,20 @@ def test_edge_derivatives_match_finite_differences():
             dn = list(args); dn[k] = args[k] - hstep
             fd = (ev(*up)[0] - ev(*dn)[0]) / (2 * hstep)
             np.testing.assert_allclose(out[1 + k], fd, rtol=1e-5, atol=1e-9 * np.abs(fd).max())
+
+
+def test_voronoi_box_volumes_tile_the_domain_and_split_right_triangles_half_quarter_quarter():
+    import skfem
+    from fem_cqd.electrical.eafe import edge_geometry
+    m = skfem.MeshTri.init_tensor(np.linspace(0, 1, 5) ** 2, np.linspace(0, 2, 4))
+    g = edge_geometry(m.p, m.t)
+    assert np.isclose(g.vol.sum(), 2.0, rtol=1e-14)
+    assert np.allclose(np.sort(g.vol / g.area, axis=0), [[0.25], [0.25], [0.5]])
+    ga = edge_geometry(m.p, m.t, axisymmetric=True)
+    assert np.isclose(ga.vol.sum(), np.pi * 1.0 ** 2 * 2.0, rtol=1e-14)       # int 2 pi r over the box
+    rng = np.random.default_rng(1)
+    fine = skfem.MeshTri().refined(3)
+    p = fine.p.copy()
+    inner = (p[0] > 0) & (p[0] < 1) & (p[1] > 0) & (p[1] < 1)
+    p[:, inner] += 0.02 * rng.standard_normal((2, inner.sum()))
+    assert np.isclose(edge_geometry(p, fine.t, axisymmetric=True).vol.sum(), np.pi, rtol=1e-13)
