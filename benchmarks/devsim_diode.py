@@ -117,20 +117,6 @@ def element_doping(m):
     return np.where(xc > XJ, N_DOP, -N_DOP)
 
 
-def box_volumes(geom, p):
-    """Box-method (Voronoi) control volume of each element vertex, as DEVSIM integrates: the piece
-    of the element between the vertex, its two edge midpoints and the circumcentre,
-    sum over the vertex's edges of w L^2 / 4 (w = cot(theta)/2, the EAFE edge weight)."""
-    from fem_cqd.electrical.eafe import LOCAL_EDGES
-
-    L2 = (p[0][geom.ea] - p[0][geom.eb]) ** 2 + (p[1][geom.ea] - p[1][geom.eb]) ** 2
-    v = np.zeros_like(geom.vol)
-    for k, (ia, ib) in enumerate(LOCAL_EDGES):
-        v[ia] += geom.weight[k] * L2[k] / 4.0
-        v[ib] += geom.weight[k] * L2[k] / 4.0
-    return v
-
-
 def _threshold_lu(J, F):
     """Diagnostic stand-in for fem_cqd.electrical.newton._solve_linear: the same row scaling and
     MMD_AT_PLUS_A ordering, but SuperLU's threshold pivoting (diag_pivot_thresh = 0.01, symmetric
@@ -145,12 +131,10 @@ def _threshold_lu(J, F):
     return -lu.solve(F / scale)
 
 
-def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd", lu="fem_cqd") -> dict:
+def run_fem(m, contacts, biases=BIASES, lu="fem_cqd") -> dict:
     """fem_cqd: equilibrium + voltage ramp of "top" on mesh ``m``; same outputs as run_devsim.
 
-    ``volumes="box"`` is a diagnostic: it overwrites the device's lumped nodal volumes (fem_cqd:
-    area/3 per element vertex) with DEVSIM's box volumes before solving, to show whether the
-    remaining difference between the codes is that choice alone. ``lu="threshold"`` is a timing
+    ``lu="threshold"`` is a timing
     diagnostic: fem_cqd's sparse LU with threshold instead of partial pivoting (:func:`_threshold_lu`).
     """
     try:
@@ -166,8 +150,6 @@ def run_fem(m, contacts, biases=BIASES, volumes="fem_cqd", lu="fem_cqd") -> dict
     t0 = time.perf_counter()
     dev = build_device(tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
                        net_doping=element_doping(m), field_dependent_mobility=False)
-    if volumes == "box":
-        dev.geom.vol[...] = box_volumes(dev.geom, m.p)
     eq = solve_equilibrium(dev)
     iters = [eq.iterations]
     states = ramp(dev, "top", list(biases), start=eq, progress=False,
@@ -193,9 +175,16 @@ def devsim_available() -> bool:
     return find_spec("devsim") is not None and find_spec("scipy_openblas32") is not None
 
 
-def run_devsim_subprocess(size: str, extended: bool, workdir: Path) -> dict:
-    out = workdir / f"devsim_{size}{'_ext' if extended else ''}.npz"
-    log = workdir / f"devsim_{size}{'_ext' if extended else ''}.log"
+def run_devsim_subprocess(size: str, extended: bool, workdir: Path, cache: Path | None = None) -> dict:
+    """One DEVSIM run in a fresh process (or its earlier result from ``cache``, if there)."""
+    name = f"devsim_{size}{'_ext' if extended else ''}"
+    if cache is not None and (cache / f"{name}.npz").is_file():
+        with np.load(cache / f"{name}.npz") as z:
+            print(f"(DEVSIM {size} extended={extended}: reusing {cache / name}.npz)", flush=True)
+            return {k: z[k] for k in z.files}
+    workdir = cache if cache is not None else workdir
+    out = workdir / f"{name}.npz"
+    log = workdir / f"{name}.log"
     cmd = [sys.executable, str(HERE / "_devsim_side.py"), size, str(out)] + (["--extended"] if extended else [])
     with open(log, "w") as fh:
         res = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
@@ -206,11 +195,11 @@ def run_devsim_subprocess(size: str, extended: bool, workdir: Path) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def run_fem_subprocess(size: str, workdir: Path, volumes: str = "fem_cqd", lu: str = "fem_cqd",
+def run_fem_subprocess(size: str, workdir: Path, lu: str = "fem_cqd",
                        timeout: float | None = None) -> dict | None:
     """One fem_cqd run in a fresh process; None if it did not finish within ``timeout`` s."""
-    out = workdir / f"fem_{size}_{volumes}_{lu}.npz"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), volumes, lu]
+    out = workdir / f"fem_{size}_{lu}.npz"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), lu]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -251,9 +240,9 @@ def compare(fem, ref, m, contacts, size, label):
     return rows, off
 
 
-def fem_only_main(size, out, volumes, lu):
+def fem_only_main(size, out, lu):
     m, contacts = build_mesh(*SIZES[size])
-    r = run_fem(m, contacts, volumes=volumes, lu=lu)
+    r = run_fem(m, contacts, lu=lu)
     np.savez(out, **r)
 
 
@@ -261,7 +250,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="500 nodes only")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
-    ap.add_argument("--fem-only", nargs=4, metavar=("SIZE", "OUT", "VOLUMES", "LU"), help=argparse.SUPPRESS)
+    ap.add_argument("--fem-only", nargs=3, metavar=("SIZE", "OUT", "LU"), help=argparse.SUPPRESS)
+    ap.add_argument("--devsim-cache", default=None,
+                    help="directory keeping DEVSIM results (npz) between runs: DEVSIM's answer does not "
+                         "change when fem_cqd does, and its 56k run takes minutes")
     ap.add_argument("--fem-timeout", type=float, default=1200.0,
                     help="seconds before a fem_cqd timing run is stopped and reported as unfinished")
     a = ap.parse_args(argv)
@@ -272,6 +264,10 @@ def main(argv=None):
     have_devsim = devsim_available()
     if not have_devsim:
         print("DEVSIM not installed (pip install devsim scipy-openblas32): fem_cqd timings only")
+    cache = None
+    if a.devsim_cache:
+        cache = Path(a.devsim_cache)
+        cache.mkdir(parents=True, exist_ok=True)
     rows, summary = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -299,7 +295,7 @@ def main(argv=None):
                 summary[size].update(fem_seconds=float(fem["seconds"]), fem_iterations=fem["iterations"].tolist())
             if not have_devsim:
                 continue
-            ds = run_devsim_subprocess(size, False, tmp)
+            ds = run_devsim_subprocess(size, False, tmp, cache)
             print(f"DEVSIM  {ds['seconds']:.2f} s, Newton iterations {ds['iterations'].tolist()}", flush=True)
             rows.append(row(f"DEVSIM {size} ({N} nodes) equilibrium + ramp", "seconds", float(ds["seconds"])))
             summary[size].update(devsim_seconds=float(ds["seconds"]), devsim_iterations=ds["iterations"].tolist())
@@ -319,14 +315,9 @@ def main(argv=None):
             rows.append(r2[len(BIASES) - 1])
             rows.append(r2[-1])
             if size == acc_size:
-                ext = run_devsim_subprocess(size, True, tmp)
+                ext = run_devsim_subprocess(size, True, tmp, cache)
                 r3, off = compare(fem, ext, m, contacts, size, "vs DEVSIM float128")
                 rows.extend(r3)
-                box = run_fem_subprocess(size, tmp, "box", lu="threshold")
-                r4, _ = compare(box, ext, m, contacts, size, "DIAGNOSTIC fem_cqd with DEVSIM's box volumes vs DEVSIM float128")
-                for r in r4:
-                    r["quantity"] += "_box_volume_diagnostic"
-                rows.extend(r4)
                 imbalance = np.abs(ds["current_top"] + ds["current_bot"]) / np.abs(ext["current_top"]).clip(1e-300)
                 summary[size].update(psi_offset_V=off, devsim_double_top_bot_imbalance=imbalance.tolist(),
                                      fem_top_bot_imbalance=(np.abs(fem["current_top"] + fem["current_bot"])

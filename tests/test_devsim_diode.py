@@ -1,10 +1,8 @@
 """DEVSIM's 2D diode on the shared 500-node mesh (benchmarks/devsim_diode.py, DESIGN.md rung 12).
 
 fem_cqd alone: the ramp converges and conserves current. With DEVSIM installed: the same discrete
-problem node by node. With DEVSIM's box-method control volumes swapped in, fem_cqd reproduces
-DEVSIM to round-off (potentials ~1e-14 V), which pins any remaining difference on the choice of
-lumped volumes; with fem_cqd's own (area/3) volumes the 0.5 % current target is marked xfail until
-the solver uses box volumes.
+problem node by node -- both use Scharfetter-Gummel edge fluxes and Voronoi-box control volumes, so
+the potentials agree to round-off and the currents far inside 0.5 %.
 """
 import os
 import subprocess
@@ -28,11 +26,6 @@ def mesh():
 @pytest.fixture(scope="module")
 def fem(mesh):
     return dd.run_fem(*mesh)
-
-
-@pytest.fixture(scope="module")
-def fem_box(mesh):
-    return dd.run_fem(*mesh, volumes="box")
 
 
 @pytest.fixture(scope="module")
@@ -66,23 +59,10 @@ def test_fem_ramp_conserves_current(fem):
     assert abs(I_top[0]) < 1e-20                                       # equilibrium
 
 
-def test_box_volumes_reproduce_devsim(fem_box, devsim_ref, mesh):
-    m, contacts = mesh
-    off = dd.potential_offset(fem_box, devsim_ref, m, contacts)
-    assert np.abs(fem_box["potential"] - off - devsim_ref["potential"]).max() < 1e-9
-    k = slice(3, None)     # >= 0.3 V: above DEVSIM's double-precision current floor
-    rel = np.abs(fem_box["current_top"][k] / devsim_ref["current_top"][k] - 1)
-    assert rel.max() < 1e-4
-
-
-@pytest.mark.xfail(reason="fem_cqd lumps charge and recombination as area/3 per vertex; DEVSIM "
-                          "integrates over box (Voronoi) volumes: on the graded mesh the potentials "
-                          "differ by ~0.1 V at the junction and the currents by up to ~17 % at 0.1 V",
-                   strict=False)
 def test_fem_cqd_matches_devsim(fem, devsim_ref, mesh):
     m, contacts = mesh
     off = dd.potential_offset(fem, devsim_ref, m, contacts)
-    assert np.abs(fem["potential"] - off - devsim_ref["potential"]).max() < dd.POTENTIAL_TOL
-    k = slice(3, None)
+    assert np.abs(fem["potential"] - off - devsim_ref["potential"]).max() < 1e-9      # V
+    k = slice(3, None)     # >= 0.3 V: above DEVSIM's double-precision current floor
     rel = np.abs(fem["current_top"][k] / devsim_ref["current_top"][k] - 1)
-    assert rel.max() < dd.CURRENT_TOL
+    assert rel.max() < 1e-4
