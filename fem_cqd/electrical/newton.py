@@ -5,6 +5,13 @@
 - damping: every potential update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
   c = ``damping`` x V_T (V_T the smallest thermal voltage of the device): updates of a few V_T pass
   almost unchanged, large ones are cut logarithmically;
+- quasi-Fermi bounds: phi_n and phi_p (and conductor potentials) are clipped, after every update
+  and on the starting guess, to [min V_c - m, max V_c + m] over the contact voltages, m = 10 V_T.
+  With recombination only (no generation) the steady continuity equations obey a maximum
+  principle -- quasi-Fermi potentials lie between the contact potentials -- and the SG / EAFE
+  M-matrix keeps it discretely, so a converged solution never touches the bound. Without it the
+  quasi-Fermi potential of a carrier that is absent (electrons in poly-TPD, n ~ 1e-26 cm^-3) could
+  wander tens of volts in a Newton iterate, overflow exp() and fail the step (lim2018 stack, 2D);
 - convergence: the undamped update is below ``atol`` volts everywhere (default 1e-9 V_T), then one
   more step is taken;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
@@ -61,6 +68,8 @@ def newton(dev: Device, cons, z0, voltages, driven=(), targets=(), maxit=40, ato
     atol = 1e-9 * dev.VT_ref if atol is None else atol
     c = damping * dev.VT_ref
     z = np.array(z0, dtype=float)
+    clip = _fermi_bounds(dev, voltages, driven)
+    clip(z)
     extra_step = False
     for it in range(1, maxit + 1):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -77,11 +86,29 @@ def newton(dev: Device, cons, z0, voltages, driven=(), targets=(), maxit=40, ato
             raise _Failed("non-finite Newton update")
         size = float(np.max(np.abs(dz))) if dz.size else 0.0
         z = z + c * np.sign(dz) * np.log1p(np.abs(dz) / c)
+        clip(z)
         if extra_step:
             return z, it
         if size < atol:
             extra_step = True
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
+
+
+def _fermi_bounds(dev: Device, voltages, driven=()):
+    """In-place clip of phi_n, phi_p at semiconductor / conductor nodes to the contact-voltage range
+    widened by 10 V_T (driven contacts: their current voltage, z[3N + k]); see the module doc."""
+    N = dev.n_nodes
+    live = np.flatnonzero(dev.node_semi | dev.node_cond)
+    idx = np.concatenate([3 * live + 1, 3 * live + 2])
+    fixed = [float(v) for k, v in voltages.items() if k not in driven]
+    margin = 10.0 * dev.VT_ref
+
+    def clip(z):
+        vs = fixed + [float(z[3 * N + k]) for k in range(len(driven))]
+        if not vs:
+            return
+        z[idx] = np.clip(z[idx], min(vs) - margin, max(vs) + margin)
+    return clip
 
 
 def _initial_guess(dev: Device):

@@ -89,12 +89,29 @@ class ElectricalState:
 
 
 def _reconstruct(dev, elems, s_edge):
-    """Least-squares element vector J from J.(x_b - x_a) = s_k on the 3 edges (exact for constant J)."""
+    """Element vector J from J.(x_b - x_a) = s_k on the edges, least squares weighted by the EAFE
+    edge weights |w_k| (exact for constant J).
+
+    The edges that carry the discrete fluxes are those of non-zero weight; on the right triangles
+    of the tensor meshes the hypotenuse has weight 0 and its SG flux is not one the equations
+    balance. Counting it with the legs (as an unweighted fit did) turned the mismatch of its
+    flux in a thin accumulation layer with lateral current into a spurious J_y amplified by the
+    cell aspect ratio: ~150 A/cm^2 "into" the LiF spacer of the lim2018 stack, whose terminal
+    current was 1e-5 A/cm^2. Weights are the planar cot/2 (on-axis edges keep theirs in axisymmetric geometry), floored at
+    1e-9 of the largest so the fit is never singular.
+    """
     p = dev.tmesh.mesh.p
     g = dev.geom
     d = p[:, g.eb[:, elems]] - p[:, g.ea[:, elems]]          # (2, 3, ne)
-    M = np.einsum("ike,jke->eij", d, d)
-    rhs = np.einsum("ike,ke->ei", d, s_edge)
+    from .eafe import LOCAL_EDGES
+    ia = [e[0] for e in LOCAL_EDGES]
+    ib = [e[1] for e in LOCAL_EDGES]
+    gr = g.grad[:, :, elems]
+    w = np.abs(g.area[elems] * np.einsum("dke,dke->ke", gr[:, ia], gr[:, ib]))   # planar cot/2 (no 2 pi r:
+    w = w / np.maximum(w.max(axis=0), 1e-300)                                    # on-axis edges count)
+    w = np.maximum(w, 1e-9)                      # a zero-weight edge keeps a trace: never singular
+    M = np.einsum("ke,ike,jke->eij", w, d, d)
+    rhs = np.einsum("ke,ike,ke->ei", w, d, s_edge)
     return np.linalg.solve(M, rhs[..., None])[..., 0]
 
 
