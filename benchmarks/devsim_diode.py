@@ -52,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 CURRENT_TOL = 0.005          # relative, per bias point
 POTENTIAL_TOL = 3e-3         # V, node by node ("within a few mV")
 ACCURACY_SIZE = "5k"
+#: fem_cqd's linear-solver backends timed side by side (the default first)
+FEM_BACKENDS = {"auto": "default (PARDISO where installed)", "superlu": "SuperLU"}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -117,42 +119,20 @@ def element_doping(m):
     return np.where(xc > XJ, N_DOP, -N_DOP)
 
 
-def _threshold_lu(J, F):
-    """Diagnostic stand-in for fem_cqd.electrical.newton._solve_linear: the same row scaling and
-    MMD_AT_PLUS_A ordering, but SuperLU's threshold pivoting (diag_pivot_thresh = 0.01, symmetric
-    mode) instead of partial pivoting, which discards the fill-reducing ordering (3x the fill here)."""
-    import scipy.sparse as sp
-    from scipy.sparse.linalg import splu
-
-    scale = abs(J).max(axis=1).toarray().ravel()
-    scale[scale == 0] = 1.0
-    A = (sp.diags(1.0 / scale) @ J).tocsc()
-    lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.01, options=dict(SymmetricMode=True))
-    return -lu.solve(F / scale)
-
-
-def run_fem(m, contacts, biases=BIASES, lu="fem_cqd") -> dict:
+def run_fem(m, contacts, biases=BIASES, linear_solver="auto") -> dict:
     """fem_cqd: equilibrium + voltage ramp of "top" on mesh ``m``; same outputs as run_devsim.
 
-    ``lu="threshold"`` is a timing
-    diagnostic: fem_cqd's sparse LU with threshold instead of partial pivoting (:func:`_threshold_lu`).
+    ``linear_solver``: fem_cqd's sparse direct solver ("auto" = PARDISO where installed, "superlu").
     """
-    try:
-        from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
-    except ImportError:                       # package __init__ not re-exporting yet
-        from fem_cqd.electrical.contacts import Contact
-        from fem_cqd.electrical.driftdiffusion import build_device
-        from fem_cqd.electrical.newton import ramp, solve_equilibrium
+    from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
+    from fem_cqd.electrical.linear import JacobianSolver
 
-    if lu == "threshold":
-        import fem_cqd.electrical.newton as newton_module
-        newton_module._solve_linear = _threshold_lu
     t0 = time.perf_counter()
     dev = build_device(tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
                        net_doping=element_doping(m), field_dependent_mobility=False)
-    eq = solve_equilibrium(dev)
+    eq = solve_equilibrium(dev, linear_solver=linear_solver)
     iters = [eq.iterations]
-    states = ramp(dev, "top", list(biases), start=eq, progress=False,
+    states = ramp(dev, "top", list(biases), start=eq, progress=False, linear_solver=linear_solver,
                   on_point=lambda s: iters.append(s.iterations))
     seconds = time.perf_counter() - t0
     out = {"bias": np.array([s.voltages["top"] for s in states]),
@@ -161,7 +141,8 @@ def run_fem(m, contacts, biases=BIASES, lu="fem_cqd") -> dict:
            "potential": np.array([s.psi for s in states]),
            "electrons": np.array([s.n for s in states]),
            "holes": np.array([s.p for s in states]),
-           "iterations": np.array(iters), "seconds": seconds, "n_nodes": m.p.shape[1]}
+           "iterations": np.array(iters), "seconds": seconds, "n_nodes": m.p.shape[1],
+           "backend": JacobianSolver(linear_solver).backend}
     return out
 
 
@@ -195,11 +176,11 @@ def run_devsim_subprocess(size: str, extended: bool, workdir: Path, cache: Path 
         return {k: z[k] for k in z.files}
 
 
-def run_fem_subprocess(size: str, workdir: Path, lu: str = "fem_cqd",
+def run_fem_subprocess(size: str, workdir: Path, linear_solver: str = "auto",
                        timeout: float | None = None) -> dict | None:
     """One fem_cqd run in a fresh process; None if it did not finish within ``timeout`` s."""
-    out = workdir / f"fem_{size}_{lu}.npz"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), lu]
+    out = workdir / f"fem_{size}_{linear_solver}.npz"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--fem-only", size, str(out), linear_solver]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -240,9 +221,9 @@ def compare(fem, ref, m, contacts, size, label):
     return rows, off
 
 
-def fem_only_main(size, out, lu):
+def fem_only_main(size, out, linear_solver):
     m, contacts = build_mesh(*SIZES[size])
-    r = run_fem(m, contacts, lu=lu)
+    r = run_fem(m, contacts, linear_solver=linear_solver)
     np.savez(out, **r)
 
 
@@ -250,7 +231,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="500 nodes only")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
-    ap.add_argument("--fem-only", nargs=3, metavar=("SIZE", "OUT", "LU"), help=argparse.SUPPRESS)
+    ap.add_argument("--fem-only", nargs=3, metavar=("SIZE", "OUT", "LINEAR_SOLVER"), help=argparse.SUPPRESS)
     ap.add_argument("--devsim-cache", default=None,
                     help="directory keeping DEVSIM results (npz) between runs: DEVSIM's answer does not "
                          "change when fem_cqd does, and its 56k run takes minutes")
@@ -275,39 +256,38 @@ def main(argv=None):
             m, contacts = build_mesh(*SIZES[size])
             N = m.p.shape[1]
             print(f"--- {size}: {N} nodes, {m.t.shape[1]} triangles", flush=True)
-            fem = run_fem_subprocess(size, tmp, timeout=a.fem_timeout)
-            fast = run_fem_subprocess(size, tmp, lu="threshold", timeout=a.fem_timeout)
-            summary[size] = {"nodes": N}
-            if fast is not None:
-                print(f"fem_cqd (threshold-pivoting LU, diagnostic) {fast['seconds']:.2f} s", flush=True)
-                rows.append(row(f"DIAGNOSTIC fem_cqd {size} ({N} nodes), threshold-pivoting LU", "seconds_lu_diagnostic",
-                                float(fast["seconds"])))
-                summary[size].update(fem_threshold_lu_seconds=float(fast["seconds"]),
-                                     fem_threshold_lu_iterations=fast["iterations"].tolist())
-            if fem is None:
-                print(f"fem_cqd did not finish within {a.fem_timeout:.0f} s", flush=True)
-                rows.append(row(f"fem_cqd {size} ({N} nodes) equilibrium + ramp: NOT FINISHED, stopped after "
-                                f"{a.fem_timeout:.0f} s", "seconds", float(a.fem_timeout)))
-                summary[size].update(fem_seconds=None, fem_iterations=[])
-            else:
-                print(f"fem_cqd {fem['seconds']:.2f} s, Newton iterations {fem['iterations'].tolist()}", flush=True)
-                rows.append(row(f"fem_cqd {size} ({N} nodes) equilibrium + ramp", "seconds", float(fem["seconds"])))
-                summary[size].update(fem_seconds=float(fem["seconds"]), fem_iterations=fem["iterations"].tolist())
+            runs = {}
+            for backend in FEM_BACKENDS:
+                res = run_fem_subprocess(size, tmp, backend, timeout=a.fem_timeout)
+                runs[backend] = res
+                what = f"fem_cqd {size} ({N} nodes) equilibrium + ramp, {FEM_BACKENDS[backend]}"
+                if res is not None:
+                    what += f" [{res['backend']}]"
+                if res is None:
+                    print(f"{what}: did not finish within {a.fem_timeout:.0f} s", flush=True)
+                    rows.append(row(f"{what}: NOT FINISHED, stopped after {a.fem_timeout:.0f} s", "seconds",
+                                    float(a.fem_timeout)))
+                    continue
+                print(f"{what}: {res['seconds']:.2f} s, Newton iterations {res['iterations'].tolist()}", flush=True)
+                rows.append(row(what, "seconds", float(res["seconds"])))
+            summary[size] = {"nodes": N, **{f"fem_{b}_seconds": (None if r is None else float(r["seconds"]))
+                                           for b, r in runs.items()}}
+            fem = runs["auto"] if runs["auto"] is not None else runs["superlu"]
+            summary[size]["fem_iterations"] = [] if fem is None else fem["iterations"].tolist()
             if not have_devsim:
                 continue
             ds = run_devsim_subprocess(size, False, tmp, cache)
             print(f"DEVSIM  {ds['seconds']:.2f} s, Newton iterations {ds['iterations'].tolist()}", flush=True)
             rows.append(row(f"DEVSIM {size} ({N} nodes) equilibrium + ramp", "seconds", float(ds["seconds"])))
             summary[size].update(devsim_seconds=float(ds["seconds"]), devsim_iterations=ds["iterations"].tolist())
-            t_fem = float(fem["seconds"]) if fem is not None else float(a.fem_timeout)
-            label = f"{size} ({N} nodes)" + ("" if fem is not None else f" (fem_cqd unfinished at {t_fem:.0f} s: upper bound)")
-            rows.append(row(label, "speedup_vs_devsim", float(ds["seconds"]) / t_fem))
-            summary[size]["speedup"] = float(ds["seconds"]) / t_fem
-            if fast is not None:
-                rows.append(row(f"DIAGNOSTIC {size} ({N} nodes), fem_cqd with threshold-pivoting LU",
-                                "speedup_vs_devsim_lu_diagnostic", float(ds["seconds"] / fast["seconds"])))
-            if fem is None:
-                fem = fast
+            for backend, res in runs.items():
+                t_fem = float(res["seconds"]) if res is not None else float(a.fem_timeout)
+                label = (f"{size} ({N} nodes), fem_cqd {FEM_BACKENDS[backend]}"
+                         + ("" if res is None else f" [{res['backend']}]")
+                         + ("" if res is not None else f" (unfinished at {t_fem:.0f} s: upper bound)"))
+                quantity = "speedup_vs_devsim" if backend == "auto" else f"speedup_vs_devsim_{backend}"
+                rows.append(row(label, quantity, float(ds["seconds"]) / t_fem))
+                summary[size][quantity] = float(ds["seconds"]) / t_fem
             if fem is None:
                 continue
             # double-precision DEVSIM vs fem_cqd at every size: the 0.5 V current and potentials

@@ -488,8 +488,11 @@ def run_geometry(out: Path, geometry: str, lib, biases, vertical_cells, beta, la
     pick = [st for st in states if any(np.isclose(st.voltages["anode"], v) for v in (0.0, 2.0, 4.0, 8.0, 10.0))]
     plot_bands(out / f"{geometry}_bands.png", tm, pick[-3:] if len(pick) > 3 else pick,
                f"{geometry}: band diagram along the axis x = 0 (default parameters)")
-    # lateral profile and spreading
-    profs = [(st, qd_current(stack, tm, st)) for st in pick[-3:]]
+    # lateral profile and spreading: needs current at the aperture centre (not the 0 V state alone)
+    profs = [(st, pr) for st, pr in ((st, qd_current(stack, tm, st)) for st in pick[-3:]) if pr["J_centre"] != 0]
+    if not profs:
+        res["spreading"] = None
+        return res
     viz.line_plot(out / f"{geometry}_lateral_J.png",
                   [{"x": pr["x"] / UM, "y": pr["J"] / pr["J"][0], "label": f"{st.voltages['anode']:g} V"} for st, pr in profs],
                   xlabel="x (um) from the aperture centre (edge at %g um)" % (a / UM),

@@ -1,7 +1,8 @@
 """Damped Newton, equilibrium start and adaptive bias / current stepping.
 
-- linear solves: SuperLU, ``permc_spec="MMD_AT_PLUS_A"`` on node-interleaved unknowns, rows
-  equilibrated (each row divided by its largest entry) so volts, amperes and coulombs mix safely;
+- linear solves: :class:`~fem_cqd.electrical.linear.JacobianSolver` (row-equilibrated PARDISO
+  with its analysis reused over a ramp, or SuperLU; ``linear_solver`` picks), node-interleaved
+  unknowns;
 - damping: every potential update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
   c = ``damping`` x V_T (V_T the smallest thermal voltage of the device): updates of a few V_T pass
   almost unchanged, large ones are cut logarithmically;
@@ -25,11 +26,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from ..errors import ConvergenceError, InputError
 from .driftdiffusion import Device
+from .linear import JacobianSolver, SingularJacobian
 from .state import ElectricalState, make_state
 from .system import build_constraints, evaluate, rhs
 
@@ -41,29 +41,18 @@ class _Failed(Exception):
         super().__init__(message)
 
 
-def _solve_linear(J, F):
-    scale = abs(J).max(axis=1).toarray().ravel()
-    scale[scale == 0] = 1.0
-    D = sp.diags(1.0 / scale)
-    A = (D @ J).tocsc()
-    try:
-        lu = splu(A, permc_spec="MMD_AT_PLUS_A")
-    except RuntimeError as exc:          # exactly singular
-        raise _Failed(f"singular Jacobian ({exc})") from None
-    return -lu.solve(F / scale)
-
-
 def _worst(dev, F):
     N3 = 3 * dev.n_nodes
     k = int(np.argmax(np.abs(F[:N3]))) if N3 else 0
     return f"{EQUATIONS[k % 3]} at node {k // 3} (|F| = {abs(F[k]):.3g})"
 
 
-def newton(dev: Device, cons, z0, voltages, driven=(), targets=(), maxit=40, atol=None, damping=3.0,
-           subset=None):
+def newton(dev: Device, cons, z0, voltages, linear: JacobianSolver, driven=(), targets=(), maxit=40,
+           atol=None, damping=3.0, subset=None):
     """Solve F(z) = 0 from ``z0``; returns (z, iterations). Raises _Failed.
 
-    ``subset``: indices of the unknowns to solve for (others frozen), e.g. psi only.
+    ``linear``: the JacobianSolver of the calling solve or ramp. ``subset``: indices of the unknowns
+    to solve for (others frozen), e.g. psi only.
     """
     atol = 1e-9 * dev.VT_ref if atol is None else atol
     c = damping * dev.VT_ref
@@ -76,12 +65,14 @@ def newton(dev: Device, cons, z0, voltages, driven=(), targets=(), maxit=40, ato
             F, J, _ = evaluate(dev, cons, z, voltages, driven, targets)
         if not np.all(np.isfinite(F)) or not np.all(np.isfinite(J.data)):
             raise _Failed("non-finite residual")
-        if subset is not None:
-            Js = J[subset][:, subset]
-            dz = np.zeros_like(z)
-            dz[subset] = _solve_linear(Js.tocsr(), F[subset])
-        else:
-            dz = _solve_linear(J, F)
+        try:
+            if subset is not None:
+                dz = np.zeros_like(z)
+                dz[subset] = linear.solve(J[subset][:, subset].tocsr(), F[subset])
+            else:
+                dz = linear.solve(J, F)
+        except SingularJacobian as exc:
+            raise _Failed(f"singular Jacobian ({exc})") from None
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
         size = float(np.max(np.abs(dz))) if dz.size else 0.0
@@ -133,8 +124,12 @@ def _all_volts(dev, voltages):
     return out
 
 
-def solve_equilibrium(dev: Device, maxit=60) -> ElectricalState:
-    """Thermal equilibrium (all contacts at 0 V) with no user guess."""
+def solve_equilibrium(dev: Device, maxit=60, linear_solver="auto") -> ElectricalState:
+    """Thermal equilibrium (all contacts at 0 V) with no user guess.
+
+    ``linear_solver``: "auto" | "pardiso" | "superlu" (:mod:`fem_cqd.electrical.linear`).
+    """
+    linear = JacobianSolver(linear_solver)
     cons = _constraints(dev)
     volts = _all_volts(dev, {})
     z = _initial_guess(dev)
@@ -145,8 +140,8 @@ def solve_equilibrium(dev: Device, maxit=60) -> ElectricalState:
     diag_rows = rows[G.indices[G.indptr[rows]] == rows]
     z[diag_rows] = h[diag_rows]
     try:
-        z, it1 = newton(dev, cons, z, volts, maxit=maxit, subset=np.arange(0, z.size, 3))
-        z, it2 = newton(dev, cons, z, volts, maxit=maxit)
+        z, it1 = newton(dev, cons, z, volts, linear, maxit=maxit, subset=np.arange(0, z.size, 3))
+        z, it2 = newton(dev, cons, z, volts, linear, maxit=maxit)
     except _Failed as exc:
         raise ConvergenceError(f"equilibrium did not converge: {exc}") from None
     return make_state(dev, cons, z, volts, iterations=it1 + it2)
@@ -170,8 +165,8 @@ def _z_of(dev, state: ElectricalState, driven):
     return np.concatenate([state.x, [state.voltages[d] for d in driven]])
 
 
-def _step_to(dev, cons, start: ElectricalState, history, goal_volts, driven, goal_currents, min_step,
-             max_steps, label):
+def _step_to(dev, cons, linear, start: ElectricalState, history, goal_volts, driven, goal_currents,
+             min_step, max_steps, label):
     """Continuation from ``start`` to the goal; returns (state, history). Raises ConvergenceError."""
     v0 = {k: start.voltages[k] for k in start.voltages}
     i0 = {k: start.currents[k] for k in driven}
@@ -198,11 +193,11 @@ def _step_to(dev, cons, start: ElectricalState, history, goal_volts, driven, goa
                 z_guess = zb + (zb - za) * (pvalue - pb) / (pb - pa)
         try:
             try:
-                znew, it = newton(dev, cons, z_guess, volts, driven, targets)
+                znew, it = newton(dev, cons, z_guess, volts, linear, driven, targets)
             except _Failed:
                 if z_guess is z:
                     raise
-                znew, it = newton(dev, cons, z, volts, driven, targets)
+                znew, it = newton(dev, cons, z, volts, linear, driven, targets)
         except _Failed as exc:
             step *= 0.5
             if step < min_step:
@@ -236,12 +231,12 @@ def _describe(state):
 
 
 def solve_bias(dev: Device, voltages=None, currents=None, start: ElectricalState | None = None,
-               min_step=1e-4, max_steps=500) -> ElectricalState:
+               min_step=1e-4, max_steps=500, linear_solver="auto") -> ElectricalState:
     """Steady state at the given contact voltages (V) and/or currents (A; A/m planar).
 
     Contacts not named stay at 0 V, or at their voltage in ``start``. A contact in ``currents`` is
     current-driven: its voltage is solved for. Starts from ``start`` (default: equilibrium) and
-    steps adaptively towards the target.
+    steps adaptively towards the target. ``linear_solver``: "auto" | "pardiso" | "superlu".
     """
     voltages = dict(voltages or {})
     currents = dict(currents or {})
@@ -255,25 +250,27 @@ def solve_bias(dev: Device, voltages=None, currents=None, start: ElectricalState
             raise InputError(f"currents[{k!r}]", i, "a finite current")
     if len(currents) + len(voltages) and len(currents) >= len(dev.contacts):
         raise InputError("currents", currents, "at least one voltage-driven contact (the reference)")
+    linear = JacobianSolver(linear_solver)
     if start is None:
-        start = solve_equilibrium(dev)
+        start = solve_equilibrium(dev, linear_solver=linear_solver)
     cons = _constraints(dev)
     driven = tuple(currents)
     goal = {k: start.voltages[k] for k in start.voltages}
     goal.update({k: float(v) for k, v in voltages.items()})
     for k in driven:
         goal.pop(k)
-    state, _ = _step_to(dev, cons, start, [], goal, driven, {k: float(v) for k, v in currents.items()},
+    state, _ = _step_to(dev, cons, linear, start, [], goal, driven, {k: float(v) for k, v in currents.items()},
                         min_step, max_steps, "solve_bias")
     return state
 
 
 def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalState | None = None,
-         progress=True, min_step=1e-4, max_steps_per_point=500, on_point=None) -> list:
+         progress=True, min_step=1e-4, max_steps_per_point=500, on_point=None, linear_solver="auto") -> list:
     """Sweep one contact through ``values`` (volts, or amperes with ``mode="current"``).
 
     Returns the list of converged states, one per value. ``on_point(state)`` is called after each
-    point (e.g. to save it). On failure a ConvergenceError carries ``last_state`` and
+    point (e.g. to save it). ``linear_solver``: "auto" | "pardiso" | "superlu". On failure a
+    ConvergenceError carries ``last_state`` and
     ``completed`` (all points finished so far).
     """
     from tqdm.auto import tqdm
@@ -286,8 +283,9 @@ def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalSta
             c.check_voltage(v)
     elif not all(math.isfinite(v) for v in values):
         raise InputError("values", values, "finite currents")
+    linear = JacobianSolver(linear_solver)
     if start is None:
-        start = solve_equilibrium(dev)
+        start = solve_equilibrium(dev, linear_solver=linear_solver)
     cons = _constraints(dev)
     driven = (contact,) if mode == "current" else ()
     completed, hist, state = [], [], start
@@ -299,7 +297,7 @@ def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalSta
         else:
             goal.pop(contact)
         try:
-            state, hist = _step_to(dev, cons, state, hist, goal, driven, {contact: v} if driven else {},
+            state, hist = _step_to(dev, cons, linear, state, hist, goal, driven, {contact: v} if driven else {},
                                    min_step, max_steps_per_point, f"ramp of {contact!r}")
         except ConvergenceError as exc:
             raise ConvergenceError(str(exc), last_state=exc.last_state or state, completed=completed) from None

@@ -1,0 +1,187 @@
+"""Sparse direct solves of the Newton systems J dz = -F, for a sequence of Jacobians of one pattern.
+
+Rows are equilibrated first (each divided by its largest entry), so that volts, amperes and
+coulombs mix safely. Then, by ``backend``:
+
+- ``"pardiso"`` (Intel MKL PARDISO through pypardiso; the default where it is installed): METIS
+  ordering, scaling and weighted matching in a symbolic analysis that is done once per sparsity
+  pattern and reused by every later factorisation of the same pattern (a Newton solve, a ramp), then
+  numerical factorisation with pivot perturbation and iterative refinement. At 168k unknowns (the
+  56k-node DEVSIM diode) analysis takes ~0.4 s, each factorisation ~0.26 s on 2 cores.
+- ``"superlu"`` (SciPy): MMD on A^T + A with threshold pivoting (``diag_pivot_thresh`` 0.01,
+  symmetric mode), which keeps the fill-reducing order; SuperLU's default partial pivoting
+  discards it on these matrices (3x the fill; >100x slower on the 56k-node diode).
+
+Every solution is checked: when the row-scaled residual ||A x - b|| / ||b|| exceeds ``1e-8``, the
+solve is repeated with a fresh analysis (PARDISO) and then with SuperLU's partial pivoting, the
+most robust of the three; a singular matrix raises :class:`SingularJacobian`.
+"""
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import site
+import sys
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from ..errors import InputError, check_choice
+
+BACKENDS = ("auto", "pardiso", "superlu")
+RESIDUAL_TOL = 1e-8
+
+
+class SingularJacobian(RuntimeError):
+    """The Newton matrix could not be factorised."""
+
+
+@functools.cache
+def pardiso_available() -> bool:
+    """True when pypardiso imports and finds MKL's runtime library.
+
+    pypardiso's own search walks the whole of ``sys.prefix`` for every solver it creates (~0.5 s);
+    the library is looked up here once, where pip puts it, and handed over through pypardiso's
+    ``PYPARDISO_MKL_RT`` variable.
+    """
+    if not os.environ.get("PYPARDISO_MKL_RT"):
+        for base in (sys.prefix, site.USER_BASE):
+            found = sorted(glob.glob(os.path.join(base, "lib", "libmkl_rt.so*"))
+                           + glob.glob(os.path.join(base, "Library", "bin", "mkl_rt*.dll")), key=len)
+            if found:
+                os.environ["PYPARDISO_MKL_RT"] = found[0]
+                break
+    try:
+        import pypardiso
+        pypardiso.PyPardisoSolver()
+    except Exception:             # ImportError, or MKL's library not found / not loadable
+        return False
+    return True
+
+
+def _relative_residual(A, x, b) -> float:
+    r = A @ x - b
+    nb = np.sqrt((b * b).sum())      # not np.linalg.norm: BLAS threads contend with MKL's here
+    return float(np.sqrt((r * r).sum()) / nb) if nb > 0 else float(np.sqrt((r * r).sum()))
+
+
+def _keys(A) -> np.ndarray:
+    """Row-major linear index of each stored entry of a CSR matrix with sorted indices."""
+    rows = np.repeat(np.arange(A.shape[0], dtype=np.int64), np.diff(A.indptr))
+    return rows * A.shape[1] + A.indices
+
+
+def _superlu(A, threshold: bool):
+    opts = dict(permc_spec="MMD_AT_PLUS_A")
+    if threshold:
+        opts.update(diag_pivot_thresh=0.01, options=dict(SymmetricMode=True))
+    try:
+        return splu(A.tocsc(), **opts)
+    except RuntimeError as exc:            # exactly singular
+        raise SingularJacobian(str(exc)) from None
+
+
+class _Pardiso:
+    """PARDISO with the symbolic analysis (phase 11) kept for a fixed sparsity pattern.
+
+    SciPy's sparse products drop entries that happen to be exactly zero, so successive Jacobians
+    can differ in pattern; each is scattered onto the kept pattern (with explicit zeros), which
+    grows to the union of the patterns seen and is re-analysed only when it grows.
+    """
+
+    def __init__(self):
+        import pypardiso
+        self._solver = pypardiso.PyPardisoSolver(mtype=11)
+        self._pattern = None            # (indptr, indices, keys) of the analysed pattern
+
+    def _call(self, phase, A, b):
+        import pypardiso
+        self._solver.set_phase(phase)
+        try:
+            return self._solver._call_pardiso(A, b)
+        except pypardiso.pardiso_wrapper.PyPardisoError as exc:
+            raise SingularJacobian(f"PARDISO phase {phase}: {exc}") from None
+
+    def _on_pattern(self, A):
+        """A with the kept pattern, or None when A has entries outside it."""
+        indptr, indices, keys = self._pattern
+        if A.shape[0] + 1 != indptr.size:
+            return None
+        ka = _keys(A)
+        pos = np.searchsorted(keys, ka)
+        if np.any(pos >= keys.size) or np.any(keys[np.minimum(pos, keys.size - 1)] != ka):
+            return None
+        data = np.zeros(keys.size)
+        data[pos] = A.data
+        return sp.csr_matrix((data, indices, indptr), shape=A.shape)
+
+    def solve(self, A, b, reanalyse=False):
+        B = None if self._pattern is None or reanalyse else self._on_pattern(A)
+        if B is None:
+            if self._pattern is not None and not reanalyse and self._pattern[0].size == A.shape[0] + 1:
+                union = (abs(A) + sp.csr_matrix((np.ones(self._pattern[2].size), self._pattern[1],
+                                                 self._pattern[0]), shape=A.shape)).tocsr()
+                union.sort_indices()
+                self._pattern = (union.indptr, union.indices, _keys(union))
+            else:
+                self._pattern = (A.indptr.copy(), A.indices.copy(), _keys(A))
+            self._solver.free_memory(everything=True)
+            B = self._on_pattern(A)
+            self._call(11, B, np.zeros_like(b))
+        return self._call(23, B, b)
+
+    def release(self):
+        if self._pattern is not None:
+            self._solver.free_memory(everything=True)
+            self._pattern = None
+
+
+class JacobianSolver:
+    """``solve(J, F)`` returns the Newton update ``-J^{-1} F``; keep one instance for a whole
+    Newton solve or ramp so that PARDISO's analysis is reused. ``backend`` is one of
+    :data:`BACKENDS`; ``"auto"`` takes PARDISO when available, else SuperLU."""
+
+    def __init__(self, backend: str = "auto"):
+        check_choice("linear_solver", backend, BACKENDS)
+        if backend == "auto":
+            backend = "pardiso" if pardiso_available() else "superlu"
+        elif backend == "pardiso" and not pardiso_available():
+            raise InputError("linear_solver", backend, "'superlu' or 'auto' (pypardiso / MKL is not installed)")
+        self.backend = backend
+        self._pardiso = _Pardiso() if backend == "pardiso" else None
+        self.fallbacks = 0            # solves that needed a more robust retry
+
+    def solve(self, J, F) -> np.ndarray:
+        scale = abs(J).max(axis=1).toarray().ravel()
+        if not np.all(scale > 0):
+            raise SingularJacobian(f"{int(np.sum(scale == 0))} empty rows, first at row {int(np.argmin(scale))}")
+        A = (sp.diags(1.0 / scale) @ J).tocsr()
+        A.sort_indices()
+        b = np.ascontiguousarray(F / scale, dtype=float)
+        attempts = ([lambda: self._pardiso.solve(A, b), lambda: self._pardiso.solve(A, b, reanalyse=True)]
+                    if self._pardiso is not None else [lambda: _superlu(A, threshold=True).solve(b)])
+        attempts.append(lambda: _superlu(A, threshold=False).solve(b))
+        for k, attempt in enumerate(attempts):
+            last = k == len(attempts) - 1
+            try:
+                x = attempt()
+            except SingularJacobian:
+                if last:
+                    raise
+                continue
+            if last or (np.all(np.isfinite(x)) and _relative_residual(A, x, b) <= RESIDUAL_TOL):
+                self.fallbacks += k > 0
+                return -x
+
+    def release(self):
+        """Free PARDISO's factor memory (also done when the object is garbage collected)."""
+        if self._pardiso is not None:
+            self._pardiso.release()
+
+    def __del__(self):
+        try:
+            self.release()
+        except Exception:
+            pass
