@@ -169,6 +169,29 @@ def test_jacobian_matches_finite_differences():
             assert np.max(np.abs(Jv - fd) / scale) < 1e-6
 
 
+def test_jacobian_layout_is_state_independent_and_exact():
+    """The cached CSR layout (system.JacobianLayout) reproduces P (A_int + A_bnd) + G summed the
+    plain way, at two unrelated states: the entries' rows and columns do not depend on x."""
+    from fem_cqd.electrical.driftdiffusion import assemble
+    tm, dev = _feature_device()
+    cons = _constraints(dev)
+    eq = solve_equilibrium(dev)
+    rng = np.random.default_rng(1)
+    layout = None
+    for z in (eq.x, eq.x + 0.2 * rng.standard_normal(eq.x.size)):
+        _, _, Ti, Tb, _ = assemble(dev, z)
+        ri, ci, _ = Ti.arrays()
+        rb, cb, _ = Tb.arrays()
+        if layout is None:
+            F, J, _ = evaluate(dev, cons, z, {"bottom": 0.0, "top": 0.0})
+            layout = cons.layouts["J"]
+        assert np.array_equal(layout.rows, np.r_[ri, rb]) and np.array_equal(layout.cols, np.r_[ci, cb])
+        n = 3 * dev.n_nodes
+        ref = (cons.P @ (Ti.matrix(n) + Tb.matrix(n)) + cons.G).toarray()
+        got = evaluate(dev, cons, z, {"bottom": 0.0, "top": 0.0})[1].toarray()
+        assert np.max(np.abs(got - ref)) <= 1e-13 * np.max(np.abs(ref))
+
+
 def test_feature_device_conservation_and_current_drive():
     tm, dev = _feature_device()
     st = solve_bias(dev, {"bottom": 1.5})

@@ -297,18 +297,32 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
 # ----------------------------------------------------------------------------------------------
 # assembly
 
-class _Triplets:
+class Triplets:
+    """Jacobian entries (row, column, value) in the order the assembly adds them.
+
+    Which entries are added, and in which order, depends on the device only (never on the state
+    x), so their layout in the final CSR matrix is computed once (``fem_cqd.electrical.system``)
+    and each evaluation only scatters the values (``test_dd_diode`` checks the invariant)."""
+
     def __init__(self):
-        self.r, self.c, self.v = [], [], []
+        self._r, self._c, self._v = [], [], []
 
     def add(self, rows, cols, vals):
         rows, cols, vals = np.broadcast_arrays(rows, cols, vals)
-        self.r.append(rows.ravel()); self.c.append(cols.ravel()); self.v.append(vals.ravel())
+        self._r.append(rows.ravel()); self._c.append(cols.ravel()); self._v.append(vals.ravel())
+
+    def arrays(self):
+        """(rows, cols, vals), concatenated."""
+        if not self._r:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(self._r), np.concatenate(self._c), self.values()
+
+    def values(self):
+        return np.concatenate(self._v) if self._v else np.zeros(0)
 
     def matrix(self, n):
-        if not self.r:
-            return sp.csr_matrix((n, n))
-        return sp.csr_matrix((np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))), shape=(n, n))
+        r, c, v = self.arrays()
+        return sp.csr_matrix((v, (r, c)), shape=(n, n))
 
 
 @dataclass
@@ -331,7 +345,8 @@ class Fluxes:
 def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
     """Raw residuals and Jacobian, before contact / conductor rows are applied.
 
-    Returns ``r_int`` (3N,), ``r_bnd`` (3N,), ``A_int``, ``A_bnd`` (CSR 3N x 3N or None), Fluxes.
+    Returns ``r_int`` (3N,), ``r_bnd`` (3N,), the Jacobian entries of each as :class:`Triplets`
+    (None without ``jacobian``), Fluxes.
     Row 3i: Poisson; 3i+1: electron continuity + conductor current; 3i+2: hole continuity.
     ``r_bnd`` holds the Schottky surface terms (kept apart: terminal currents use ``r_int``).
     """
@@ -340,8 +355,8 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
     psi, phin, phip = x[0::3], x[1::3], x[2::3]
     r = np.zeros(3 * N)
     rb = np.zeros(3 * N)
-    T = _Triplets() if jacobian else None
-    Tb = _Triplets() if jacobian else None
+    T = Triplets() if jacobian else None
+    Tb = Triplets() if jacobian else None
 
     def acc(rows, vals):
         r[:] += np.bincount(rows.ravel(), vals.ravel(), minlength=3 * N)
@@ -402,8 +417,9 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
                 T.add(3 * row + 2, 3 * a, sgn * dp_pa); T.add(3 * row + 2, 3 * b, sgn * dp_pb)
                 T.add(3 * row + 2, 3 * a + 2, sgn * dp_fa); T.add(3 * row + 2, 3 * b + 2, sgn * dp_fb)
             if dev.field_dependent:
-                for cur, mu, dmu, off in ((In, mu_n, dmu_n, 1), (Ip, mu_p, dmu_p, 2)):
-                    if not np.any(dmu):
+                for cur, mu, dmu, gam, off in ((In, mu_n, dmu_n, dev.gamma_n[S], 1),
+                                               (Ip, mu_p, dmu_p, dev.gamma_p[S], 2)):
+                    if not np.any(gam):     # by device, not by state: the entry layout is fixed
                         continue
                     ratio = cur / np.where(mu > 0, mu, 1.0)          # (3 edges, ns)
                     for k in range(3):
@@ -459,4 +475,4 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
     fl = Fluxes(n=n, p=p, In=In, Ip=Ip, Ic=Ic, R=R, R_rad=R_rad, mu_n=mu_n, mu_p=mu_p, bn=bn, bp=bp)
     if not jacobian:
         return r, rb, None, None, fl
-    return r, rb, T.matrix(3 * N), Tb.matrix(3 * N), fl
+    return r, rb, T, Tb, fl

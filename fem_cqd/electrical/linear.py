@@ -62,8 +62,12 @@ def pardiso_available() -> bool:
 
 
 def _relative_residual(A, x, b) -> float:
-    r = A @ x - b
-    nb = np.sqrt((b * b).sum())      # not np.linalg.norm: BLAS threads contend with MKL's here
+    """||A x - b|| / ||b||, both divided by max |b| first (no overflow); not np.linalg.norm, whose
+    BLAS threads contend with MKL's here."""
+    m = float(np.max(np.abs(b))) if b.size else 0.0
+    m = m if m > 0 and np.isfinite(m) else 1.0
+    r, bb = (A @ x - b) / m, b / m
+    nb = np.sqrt((bb * bb).sum())
     return float(np.sqrt((r * r).sum()) / nb) if nb > 0 else float(np.sqrt((r * r).sum()))
 
 
@@ -157,7 +161,8 @@ class JacobianSolver:
         scale = abs(J).max(axis=1).toarray().ravel()
         if not np.all(scale > 0):
             raise SingularJacobian(f"{int(np.sum(scale == 0))} empty rows, first at row {int(np.argmin(scale))}")
-        A = (sp.diags(1.0 / scale) @ J).tocsr()
+        A = sp.csr_matrix(J, copy=True)             # scaled in place: a product would drop zeros
+        A.data /= np.repeat(scale, np.diff(A.indptr))
         A.sort_indices()
         b = np.ascontiguousarray(F / scale, dtype=float)
         attempts = ([lambda: self._pardiso.solve(A, b), lambda: self._pardiso.solve(A, b, reanalyse=True)]

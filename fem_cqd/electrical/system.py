@@ -20,7 +20,7 @@ film so conductive that its ohmic drop is below the resolution of the potential 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +38,7 @@ class Constraints:
     h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets
     select: dict                # contact -> (3N,) row selector of the contact-node current (current drive)
     region: dict                # contact -> contact nodes + the conductor region behind them
+    layouts: dict = field(default_factory=dict)   # "J" -> JacobianLayout of the last pattern seen
 
 
 def _conductor_region_nodes(dev: Device, seeds: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -53,6 +54,48 @@ def _conductor_region_nodes(dev: Device, seeds: np.ndarray, others: np.ndarray) 
     _, label = sp.csgraph.connected_components(adj, directed=False)
     region = np.flatnonzero(np.isin(label, np.unique(label[seeds])))
     return np.setdiff1d(region, others)
+
+
+class JacobianLayout:
+    """Where each raw Jacobian entry lands in the CSR data of ``J = P (A_int + A_bnd) + G``.
+
+    Built once for a device from the entries' rows and columns (which depend on the mesh only):
+    each raw entry (r, c) goes to every final row i with P[i, r] != 0, weighted by P[i, r]; G's
+    entries are constant. ``matrix(vals)`` is then one gather and one ``bincount`` -- no COO sort,
+    no sparse products, and a pattern that never changes (entries that happen to be zero are
+    stored), so a sparse LU can keep its analysis over a whole ramp.
+    """
+
+    def __init__(self, cons: Constraints, rows: np.ndarray, cols: np.ndarray, n: int):
+        self.rows, self.cols, self.n = rows, cols, n    # kept for checks
+        P = cons.P.tocsc()
+        counts = np.diff(P.indptr)[rows]
+        self.src = np.repeat(np.arange(rows.size), counts)
+        first = np.repeat(P.indptr[rows] - (np.cumsum(counts) - counts), counts)
+        k = first + np.arange(self.src.size)
+        G = cons.G.tocoo()
+        self.w, self.g = P.data[k], G.data
+        keys = np.concatenate([P.indices[k].astype(np.int64) * n + cols[self.src],
+                               G.row.astype(np.int64) * n + G.col])
+        uniq, self.slot = np.unique(keys, return_inverse=True)
+        self.indices = (uniq % n).astype(np.int32)
+        self.indptr = np.searchsorted(uniq // n, np.arange(n + 1)).astype(np.int32)
+
+    def matrix(self, vals: np.ndarray) -> sp.csr_matrix:
+        data = np.bincount(self.slot, np.concatenate([vals[self.src] * self.w, self.g]), minlength=self.indices.size)
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
+
+def jacobian_matrix(cons: Constraints, T_int, T_bnd, n: int) -> sp.csr_matrix:
+    """``P (A_int + A_bnd) + G`` from the raw entries, through the device's cached layout (the
+    entries' rows and columns depend on the device only: :class:`~.driftdiffusion.Triplets`)."""
+    vals = np.concatenate([T_int.values(), T_bnd.values()])
+    layout = cons.layouts.get("J")
+    if layout is None or layout.rows.size != vals.size:
+        ri, ci, _ = T_int.arrays()
+        rb, cb, _ = T_bnd.arrays()
+        layout = cons.layouts["J"] = JacobianLayout(cons, np.concatenate([ri, rb]), np.concatenate([ci, cb]), n)
+    return layout.matrix(vals)
 
 
 def build_constraints(dev: Device) -> Constraints:
@@ -124,13 +167,13 @@ def evaluate(dev: Device, cons: Constraints, z: np.ndarray, voltages: dict, driv
     volts = dict(voltages)
     for k, name in enumerate(driven):
         volts[name] = z[N3 + k]
-    r_int, r_bnd, A_int, A_bnd, fl = assemble(dev, x, jacobian)
+    r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian)
     F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(cons, volts)
     extra = [cons.select[name] @ r_int - I for name, I in zip(driven, targets)]
     F = np.concatenate([F, extra]) if driven else F
     if not jacobian:
         return F, None, (r_int, fl)
-    J = cons.P @ (A_int + A_bnd) + cons.G
+    J = jacobian_matrix(cons, T_int, T_bnd, N3)
     if driven:
         m = len(driven)
         cols = []
@@ -139,7 +182,7 @@ def evaluate(dev: Device, cons: Constraints, z: np.ndarray, voltages: dict, driv
             cols.append(sp.csr_matrix((-np.ones(rows.size), (rows, np.full(rows.size, k))), shape=(N3, m)))
         H = sp.hstack(cols)
         S = sp.csr_matrix(np.vstack([cons.select[name] for name in driven]))
-        Jrows = S @ A_int
+        Jrows = S @ T_int.matrix(N3)
         J = sp.bmat([[J, H], [Jrows, None]], format="csr")
         if J.shape[1] < N3 + m:      # bmat drops an empty block column
             J = sp.csr_matrix((J.data, J.indices, J.indptr), shape=(N3 + m, N3 + m))
