@@ -105,38 +105,19 @@ def net_doping(p: np.ndarray) -> np.ndarray:
 
 
 def _devsim_env():
+    """DEVSIM's math libraries, set before ``import devsim``: scipy-openblas32's BLAS/LAPACK, so
+    DEVSIM solves with the UMFPACK 5.1 it bundles ("custom" direct solver), as after
+    ``pip install devsim scipy-openblas32``. Its other solver, MKL PARDISO (DEVSIM 2.11.2 loads the
+    mkl wheel's libmkl_rt.so.3 when pointed at it), stops on this diode: "floating point exception
+    of type Divide-by-zero during LU Factorization" at the drift-diffusion equilibrium."""
     import scipy_openblas32
 
-    os.environ.setdefault("DEVSIM_MATH_LIBS", os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so"))
-    os.environ.setdefault("DEVSIM_BLAS_PREFIX", "scipy_")
-    os.environ.setdefault("DEVSIM_BLAS_SUFFIX", "_")
+    os.environ["DEVSIM_MATH_LIBS"] = os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so")
+    os.environ["DEVSIM_BLAS_PREFIX"], os.environ["DEVSIM_BLAS_SUFFIX"] = "scipy_", "_"
 
 
-#: DEVSIM's direct solvers: "umfpack" is the UMFPACK 5.1 it bundles and uses when the Intel MKL is
-#: not loadable (``pip install devsim scipy-openblas32``: the peer set-up of the issue); "mkl_pardiso"
-#: is what DEVSIM picks by itself when MKL is installed (fem_cqd installs it for pypardiso).
-DEVSIM_SOLVERS = ("umfpack", "mkl_pardiso")
-
-
-def _select_solver(devsim, solver: str) -> str:
-    if solver == "umfpack":
-        from devsim.umfpack import umfshim
-        umfshim.reload_umfpack()                    # direct_solver = "custom" with the UMFPACK callback
-    elif solver == "mkl_pardiso":
-        if "PARDISO" not in str(devsim.get_parameter(name="info").get("math_libraries", "")) and \
-                devsim.get_parameter(name="direct_solver") != "mkl_pardiso":
-            raise RuntimeError("DEVSIM did not load the Intel MKL: mkl_pardiso not available")
-        devsim.set_parameter(name="direct_solver", value="mkl_pardiso")
-    else:
-        raise ValueError(f"solver = {solver!r}: one of {DEVSIM_SOLVERS}")
-    return str(devsim.get_parameter(name="direct_solver"))
-
-
-def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, extended: bool = False,
-               solver: str = "umfpack") -> dict:
+def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, extended: bool = False) -> dict:
     """Solve the DEVSIM example physics on mesh ``m``; return currents, potentials, timings.
-
-    ``solver``: DEVSIM's direct solver, one of :data:`DEVSIM_SOLVERS`.
 
     Returns a dict: ``bias`` (V), ``current_top`` / ``current_bot`` (A per metre of depth, DEVSIM
     sign: current into the device at that contact... as DEVSIM reports it, converted from A/cm),
@@ -146,7 +127,9 @@ def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, e
     """
     _devsim_env()
     import devsim
-    direct_solver = _select_solver(devsim, solver)
+    direct_solver = str(devsim.get_parameter(name="direct_solver"))
+    if direct_solver != "custom":                  # "custom": the bundled UMFPACK callback
+        raise RuntimeError(f"DEVSIM chose direct_solver = {direct_solver!r}, expected its UMFPACK ('custom')")
     from devsim.python_packages.model_create import CreateSolution
     from devsim.python_packages.simple_physics import (
         CreateSiliconDriftDiffusion, CreateSiliconDriftDiffusionAtContact, CreateSiliconPotentialOnly,
@@ -245,12 +228,12 @@ def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, e
         raise RuntimeError("DEVSIM node order differs from the skfem mesh")
     res = {k: np.array(v) for k, v in out.items()}
     res.update(iterations=np.array(iters), seconds=seconds, seconds_setup=t_setup, n_nodes=m.p.shape[1],
-               solver=f"{solver} (direct_solver={direct_solver})")
+               solver="UMFPACK 5.1 (DEVSIM direct_solver = custom)")
     return res
 
 
 def main(argv=None):
-    """``python _devsim_side.py SIZE OUT.npz [--extended] [--solver S]``: one DEVSIM run in its own process
+    """``python _devsim_side.py SIZE OUT.npz [--extended]``: one DEVSIM run in its own process
     (DEVSIM keeps global state and prints every Newton step; the caller sends stdout to a log)."""
     import argparse
 
@@ -258,13 +241,12 @@ def main(argv=None):
     ap.add_argument("size", choices=sorted(SIZES))
     ap.add_argument("out")
     ap.add_argument("--extended", action="store_true", help="float128 assembly and solve (accuracy reference)")
-    ap.add_argument("--solver", choices=DEVSIM_SOLVERS, default="umfpack")
     a = ap.parse_args(argv)
     m, contacts = build_mesh(*SIZES[a.size])
     if a.extended:
-        r = run_devsim(m, contacts, relative_error=1e-10, extended=True, solver=a.solver)
+        r = run_devsim(m, contacts, relative_error=1e-10, extended=True)
     else:
-        r = run_devsim(m, contacts, relative_error=1e-6, solver=a.solver)
+        r = run_devsim(m, contacts, relative_error=1e-6)
     np.savez(a.out, **r)
 
 
