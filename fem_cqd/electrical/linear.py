@@ -78,6 +78,8 @@ def _keys(A) -> np.ndarray:
 
 
 def _superlu(A, threshold: bool):
+    A = A.copy()
+    A.eliminate_zeros()               # the stored zeros of the fixed Jacobian layout only add fill here
     opts = dict(permc_spec="MMD_AT_PLUS_A")
     if threshold:
         opts.update(diag_pivot_thresh=0.01, options=dict(SymmetricMode=True))
