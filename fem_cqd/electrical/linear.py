@@ -157,12 +157,11 @@ class JacobianSolver:
             raise InputError("linear_solver", backend, "'superlu' or 'auto' (pypardiso / MKL is not installed)")
         self.backend = backend
         self._pardiso = _Pardiso() if backend == "pardiso" else None
-        self.fallbacks = 0            # solves that needed a more robust retry
 
     def solve(self, J, F) -> np.ndarray:
         scale = abs(J).max(axis=1).toarray().ravel()
         if not np.all(scale > 0):
-            raise SingularJacobian(f"{int(np.sum(scale == 0))} empty rows, first at row {int(np.argmin(scale))}")
+            raise SingularJacobian(f"{int(np.sum(scale == 0))} empty (all-zero) rows, first at row {int(np.argmin(scale))}")
         A = sp.csr_matrix(J, copy=True)             # scaled in place: a product would drop zeros
         A.data /= np.repeat(scale, np.diff(A.indptr))
         A.sort_indices()
@@ -179,7 +178,6 @@ class JacobianSolver:
                     raise
                 continue
             if last or (np.all(np.isfinite(x)) and _relative_residual(A, x, b) <= RESIDUAL_TOL):
-                self.fallbacks += k > 0
                 return -x
 
     def release(self):
