@@ -161,7 +161,7 @@ class JacobianSolver:
     def solve(self, J, F) -> np.ndarray:
         scale = abs(J).max(axis=1).toarray().ravel()
         if not np.all(scale > 0):
-            raise SingularJacobian(f"{int(np.sum(scale == 0))} empty (all-zero) rows, first at row {int(np.argmin(scale))}")
+            raise SingularJacobian(f"{int(np.sum(scale == 0))} empty rows (all entries zero), first at row {int(np.argmin(scale))}")
         A = sp.csr_matrix(J, copy=True)             # scaled in place: a product would drop zeros
         A.data /= np.repeat(scale, np.diff(A.indptr))
         A.sort_indices()
