@@ -14,9 +14,9 @@
   quasi-Fermi potential of a carrier that is absent (electrons in poly-TPD, n ~ 1e-26 cm^-3) could
   wander tens of volts in a Newton iterate, overflow exp() and fail the step (lim2018 stack, 2D);
 - convergence: the undamped update is below ``atol`` volts everywhere (default 1e-9 V_T); it is
-  applied and the iteration stops (the error left is O(atol^2): quadratic convergence. One more
-  step, as before, changed potentials by 1e-15 V and currents by 4e-16 relative on the 5k DEVSIM
-  diode and cost 16 % of the iterations);
+  applied and the iteration stops, leaving an error O(atol^2) (quadratic convergence). One more
+  step, as taken before, changed potentials by 1e-15 V and currents by 4e-16 relative on the 5k
+  DEVSIM diode and cost 16 % of the iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
 - stepping: towards each target the step grows x1.5 on success and halves on failure; the start
   of each step is predicted by linear extrapolation of the last two converged points; below
