@@ -227,7 +227,6 @@ def spreading(n_x=1.06, V=0.25):
     dev = build_device(tm, [Contact("edge"), Contact("bottom", "schottky", work_function=4.6, v_n=1e5, v_p=1e5)])
     st = solve_bias(dev, {"bottom": V})         # Schottky on n-type: forward with the metal positive
     # current density into the bottom contact at each bottom node: lumped nodal currents / facet share
-    from fem_cqd.electrical.newton import _constraints
     from fem_cqd.electrical.driftdiffusion import assemble
     r_int = assemble(dev, st.x, jacobian=False)[0]
     nodes = tm.boundary_nodes("bottom")

@@ -11,6 +11,17 @@ Temperature laws (T in K, reference 300 K):
 
 - thermal conductivity  k(T) = k_300 (T/300)^a                      (a = ``k_T_exponent``)
 - mobility              mu(T, F) = mu_300 exp[-Ea/k_B (1/T - 1/300)] exp(gamma sqrt(F))
+                        (``mobility_model`` "constant" / "poole_frenkel"; "egdm" has its own laws,
+                        :mod:`fem_cqd.electrical.mobility`)
+
+Carrier statistics (:mod:`fem_cqd.electrical.statistics`) are chosen per material by name
+(``statistics = "boltzmann" | "fermi_dirac" | "gauss_fermi"``). A Gaussian density of states has
+widths ``sigma_n_eV`` (LUMO) and ``sigma_p_eV`` (HOMO) and site densities ``Nc``/``Nv`` (N0).
+Organic transport levels may be given as ``lumo_eV`` / ``homo_eV`` (aliases of the electron affinity
+and of affinity + gap), and ``energy_reference`` says whether they are the centres of the Gaussian
+DOS ("centre") or measured onsets ("onset", as from CV or UPS): an onset lies
+``ONSET_SIGMAS`` x sigma closer to the gap than the centre, and the solver uses the centres
+(:meth:`Material.band_centres`).
 """
 from __future__ import annotations
 
@@ -57,14 +68,23 @@ _UNITS = {
     "auger_n_cm6_per_s": ("auger_n", 1e-12),
     "auger_p_cm6_per_s": ("auger_p", 1e-12),
     "emission_energy_eV": ("emission_energy", 1.0),
+    "sigma_n_eV": ("sigma_n", 1.0),
+    "sigma_p_eV": ("sigma_p", 1.0),
+    "lumo_eV": ("electron_affinity", 1.0),
+    "homo_eV": ("homo", 1.0),
 }
+# TOML keys whose value is a name, not a number: key -> allowed values (None: checked later)
+_NAMES = {"statistics": None, "mobility_model": None, "energy_reference": ("centre", "onset")}
+#: an onset (CV / UPS) lies this many sigma closer to the gap than the Gaussian centre
+#: (PHYSICS.md, "Energy convention": ~2 sigma)
+ONSET_SIGMAS = 2.0
 _REQUIRED = {
     "conductor": ("conductivity", "work_function"),
     "semiconductor": ("relative_permittivity", "electron_affinity", "band_gap", "Nc", "Nv", "mu_n", "mu_p"),
     "insulator": ("relative_permittivity",),
 }
 _THERMAL = ("thermal_conductivity", "heat_capacity", "density")
-_MAY_BE_ZERO_OR_NEGATIVE = {"k_T_exponent", "pf_gamma_n", "pf_gamma_p", "mobility_activation",
+_MAY_BE_ZERO_OR_NEGATIVE = {"k_T_exponent", "pf_gamma_n", "pf_gamma_p", "mobility_activation", "sigma_n", "sigma_p",
                             "donors", "acceptors",
                             "radiative_coefficient", "langevin_factor", "langevin_radiative_fraction",
                             "auger_n", "auger_p"}
@@ -104,6 +124,11 @@ class Material:
     auger_n: float = 0.0                   # m^6/s:  R = (C_n n + C_p p)(np - ni^2)
     auger_p: float = 0.0
     emission_energy: float | None = None   # eV per emitted photon; None -> band_gap
+    statistics: str = "boltzmann"          # carrier statistics (fem_cqd.electrical.statistics)
+    sigma_n: float | None = None           # eV, Gaussian DOS width of the LUMO / conduction band
+    sigma_p: float | None = None           # eV, of the HOMO / valence band
+    mobility_model: str | None = None      # None: "poole_frenkel" if a gamma is set, else "constant"
+    energy_reference: str = "centre"       # affinity / HOMO given as Gaussian "centre" or "onset"
     sources: dict = field(default_factory=dict, compare=False, repr=False)
 
     def require(self, prop: str, needed_for: str) -> float:
@@ -112,6 +137,24 @@ class Material:
         if value is None:
             raise InputError(f"materials[{self.name!r}].{prop}", None, f"a value (needed for {needed_for})")
         return value
+
+    @property
+    def mobility_model_name(self) -> str:
+        """The mobility model by name (see the field ``mobility_model``)."""
+        if self.mobility_model is not None:
+            return self.mobility_model
+        return "poole_frenkel" if (self.pf_gamma_n or self.pf_gamma_p) else "constant"
+
+    def band_centres(self) -> tuple[float, float]:
+        """(electron affinity, band gap) in eV at the centres of the densities of states.
+
+        With ``energy_reference = "onset"`` the given LUMO / HOMO are onsets: the centres lie
+        ``ONSET_SIGMAS`` sigma further from the gap (affinity smaller, gap larger)."""
+        chi, gap = self.electron_affinity, self.band_gap
+        if self.energy_reference == "onset":
+            chi = chi - ONSET_SIGMAS * self.sigma_n
+            gap = gap + ONSET_SIGMAS * (self.sigma_n + self.sigma_p)
+        return chi, gap
 
     @property
     def volumetric_heat_capacity(self) -> float:
@@ -149,6 +192,15 @@ def _parse_one(name: str, table: dict, origin: str) -> Material:
     sources = dict(table.pop("sources", {}))
     index = table.pop("refractive_index", None)
     values: dict = {}
+    for key in [k for k in table if k in _NAMES]:
+        raw = table.pop(key)
+        allowed = _NAMES[key]
+        if not isinstance(raw, str) or (allowed is not None and raw not in allowed):
+            raise InputError(f"{where}.{key}", raw, "one of " + ", ".join(repr(a) for a in allowed)
+                             if allowed else "a model name (a string)")
+        if key not in sources:
+            raise InputError(f"{where}.sources.{key}", None, "a source for every value (paper, datasheet or 'assumed')")
+        values[key] = raw
     for key, raw in table.items():
         if key not in _UNITS:
             raise InputError(f"{where}.{key}", raw, "a known property: " + ", ".join(sorted(_UNITS)))
@@ -157,11 +209,24 @@ def _parse_one(name: str, table: dict, origin: str) -> Material:
             raise InputError(f"{where}.{key}", raw, "a finite number")
         if attr not in _MAY_BE_ZERO_OR_NEGATIVE and raw <= 0:
             raise InputError(f"{where}.{key}", raw, "a number > 0")
-        if attr in ("donors", "acceptors") and raw < 0:
+        if attr in ("donors", "acceptors", "sigma_n", "sigma_p") and raw < 0:
             raise InputError(f"{where}.{key}", raw, "a number >= 0")
+        if attr in values:
+            raise InputError(f"{where}.{key}", raw, f"not given twice ({attr} is set by another key)")
+        stem = key.rsplit("_eV", 1)[0]
+        if attr not in sources and stem in ("lumo", "homo") and stem in sources:
+            sources[attr] = sources[stem]
         if attr not in sources:
             raise InputError(f"{where}.sources.{attr}", None, "a source for every value (paper, datasheet or 'assumed')")
         values[attr] = float(raw) * factor
+    if "homo" in values:                       # HOMO (ionisation energy) -> gap above the affinity
+        homo = values.pop("homo")
+        if "band_gap" in values or "electron_affinity" not in values:
+            raise InputError(f"{where}.homo_eV", homo, "given with lumo_eV (or electron_affinity_eV) and without band_gap_eV")
+        if homo <= values["electron_affinity"]:
+            raise InputError(f"{where}.homo_eV", homo, f"> lumo_eV = {values['electron_affinity']:g} eV")
+        values["band_gap"] = homo - values["electron_affinity"]
+        sources.setdefault("band_gap", f"HOMO {homo:g} eV ({sources['homo']}) minus LUMO")
     if index is not None:
         if not (isinstance(index, list) and len(index) == 2 and all(isinstance(v, (int, float)) for v in index)):
             raise InputError(f"{where}.refractive_index", index, "[n, k] with two numbers")
@@ -172,6 +237,71 @@ def _parse_one(name: str, table: dict, origin: str) -> Material:
         if attr not in values:
             raise InputError(f"{where}.{attr}", None, f"a value (required for a {kind})")
     return Material(name=name, kind=kind, sources=sources, **values)
+
+
+def validate_electrical(m: Material, where: str) -> None:
+    """Raise an :class:`InputError` unless ``m`` has what drift-diffusion needs for its kind.
+
+    Called by :func:`fem_cqd.electrical.build_device` for every region, before any solve: the
+    statistics and mobility model must be known by name and have their parameters (a Gaussian
+    DOS its widths, EGDM the width of its carrier's DOS and no Arrhenius activation of its own).
+    """
+    from .electrical.mobility import MOBILITY
+    from .electrical.statistics import STATISTICS
+
+    def positive(prop, allowed="a number > 0"):
+        v = getattr(m, prop)
+        if v is None or not np.isfinite(v) or v <= 0:
+            raise InputError(f"{where}.{prop}", v, allowed)
+
+    if m.kind in ("semiconductor", "insulator"):
+        positive("relative_permittivity")
+    if m.kind == "conductor":
+        positive("conductivity")
+        positive("work_function")
+    if m.kind != "semiconductor":
+        return
+    for prop in ("Nc", "Nv", "mu_n", "mu_p", "band_gap"):
+        positive(prop)
+    if m.electron_affinity is None or not np.isfinite(m.electron_affinity):
+        raise InputError(f"{where}.electron_affinity", m.electron_affinity, "a finite number (eV)")
+    for prop in ("donors", "acceptors", "radiative_coefficient", "langevin_factor", "auger_n", "auger_p"):
+        v = getattr(m, prop)
+        if not np.isfinite(v) or v < 0:
+            raise InputError(f"{where}.{prop}", v, "a number >= 0")
+    if not 0 <= m.langevin_radiative_fraction <= 1:
+        raise InputError(f"{where}.langevin_radiative_fraction", m.langevin_radiative_fraction, "a number in [0, 1]")
+    if (m.srh_tau_n is None) != (m.srh_tau_p is None):
+        raise InputError(f"{where}.srh_tau_n/srh_tau_p", (m.srh_tau_n, m.srh_tau_p), "both lifetimes or neither")
+    for prop in ("srh_tau_n", "srh_tau_p"):
+        v = getattr(m, prop)
+        if v is not None and not (np.isfinite(v) and v > 0):
+            raise InputError(f"{where}.{prop}", v, "a lifetime > 0 s")
+    if m.statistics not in STATISTICS:
+        raise InputError(f"{where}.statistics", m.statistics, "one of " + ", ".join(sorted(STATISTICS)))
+    if m.mobility_model_name not in MOBILITY:
+        raise InputError(f"{where}.mobility_model", m.mobility_model_name, "one of " + ", ".join(sorted(MOBILITY)))
+    for prop in ("sigma_n", "sigma_p"):
+        v = getattr(m, prop)
+        if v is not None and not (np.isfinite(v) and v >= 0):
+            raise InputError(f"{where}.{prop}", v, "a Gaussian DOS width >= 0 eV")
+    need_sigma = []
+    if m.statistics == "gauss_fermi" or m.energy_reference == "onset":
+        need_sigma += ["sigma_n", "sigma_p"]
+    if m.mobility_model_name == "egdm":
+        need_sigma += ["sigma_n", "sigma_p"]
+        if m.mobility_activation:
+            raise InputError(f"{where}.mobility_activation", m.mobility_activation,
+                             "0 with the EGDM mobility (its temperature law comes from sigma)")
+    for prop in need_sigma:
+        if getattr(m, prop) is None:
+            why = (f"statistics {m.statistics!r}" if m.statistics == "gauss_fermi" else
+                   f"mobility_model {m.mobility_model_name!r}" if m.mobility_model_name == "egdm" else
+                   "energy_reference 'onset'")
+            raise InputError(f"{where}.{prop}", None, f"a Gaussian DOS width in eV (needed by {why})")
+    if m.mobility_model_name == "egdm":
+        for prop in ("sigma_n", "sigma_p"):
+            positive(prop, "a Gaussian DOS width > 0 eV (EGDM)")
 
 
 def parse_library(data: dict, origin: str = "materials") -> MaterialLibrary:

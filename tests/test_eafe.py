@@ -58,7 +58,7 @@ def _check(mesh, axisym, field, carrier):
         fun = hole_current
     a, b = g.ea, g.eb
     c = sg_coefficient(g.weight, MU, VT)
-    current = fun(c, dens[a], (psi[b] - psi[a]) / VT, (phi[a] - phi[b]) / VT, VT)[0]
+    current = fun(c, np.log(dens[a]), (psi[b] - psi[a]) / VT, (phi[a] - phi[b]) / VT)[0]
     J = -q * MU * alpha * np.asarray(field)               # exact current density
     expected = g.weight * (J[0] * (mesh.p[0][b] - mesh.p[0][a]) + J[1] * (mesh.p[1][b] - mesh.p[1][a]))
     scale = np.abs(expected).max()
@@ -90,20 +90,34 @@ def test_constant_field_axisymmetric(carrier):
 
 
 def test_edge_derivatives_match_finite_differences():
+    """Partial derivatives of the flux with respect to L_a, D and the quasi-Fermi drop, against
+    central differences."""
     rng = np.random.default_rng(0)
-    for fun, sign in ((electron_current, 1), (hole_current, -1)):
-        psi_a, psi_b, phi_a, phi_b = rng.uniform(-0.3, 0.3, (4, 50))
-        def ev(pa, pb, fa, fb):
-            dens = NC * np.exp(sign * (pa - fa) / VT)
-            return fun(2.0, dens, (pb - pa) / VT, (fa - fb) / VT, VT)
-        out = ev(psi_a, psi_b, phi_a, phi_b)
-        args = [psi_a, psi_b, phi_a, phi_b]
-        for k in range(4):
-            hstep = 1e-7
+    for fun in (electron_current, hole_current):
+        args = [np.log(NC) + rng.uniform(-8, 8, 50), rng.uniform(-20, 20, 50), rng.uniform(-3, 3, 50)]
+        out = fun(2.0, *args)
+        for k in range(3):
+            hstep = 1e-6
             up = list(args); up[k] = args[k] + hstep
             dn = list(args); dn[k] = args[k] - hstep
-            fd = (ev(*up)[0] - ev(*dn)[0]) / (2 * hstep)
-            np.testing.assert_allclose(out[1 + k], fd, rtol=1e-5, atol=1e-9 * np.abs(fd).max())
+            fd = (fun(2.0, *up)[0] - fun(2.0, *dn)[0]) / (2 * hstep)
+            np.testing.assert_allclose(out[1 + k], fd, rtol=1e-6, atol=1e-9 * np.abs(fd).max())
+
+
+def test_flux_is_scharfetter_gummel_and_vanishes_in_equilibrium():
+    """c [n_b B(D) - n_a B(-D)] with n_b = n_a exp(D + s) (any statistics: D carries gamma_a -
+    gamma_b); exactly zero at s = 0 for any D."""
+    from fem_cqd.electrical.bernoulli import bernoulli
+    rng = np.random.default_rng(2)
+    La, D, s = np.log(NC) + rng.uniform(-5, 5, 40), rng.uniform(-30, 30, 40), rng.uniform(-2, 2, 40)
+    n_a = np.exp(La)
+    n_b = n_a * np.exp(D + s)
+    np.testing.assert_allclose(electron_current(1.0, La, D, s)[0], n_b * bernoulli(D) - n_a * bernoulli(-D),
+                               rtol=1e-9, atol=1e-12 * NC)
+    p_b = n_a * np.exp(-D - s)
+    np.testing.assert_allclose(hole_current(1.0, La, D, s)[0], n_a * bernoulli(D) - p_b * bernoulli(-D),
+                               rtol=1e-9, atol=1e-12 * NC)
+    assert np.all(electron_current(1.0, La, D, 0.0 * s)[0] == 0) and np.all(hole_current(1.0, La, D, 0.0 * s)[0] == 0)
 
 
 def test_voronoi_box_volumes_tile_the_domain_and_split_right_triangles_half_quarter_quarter():

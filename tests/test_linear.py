@@ -8,7 +8,6 @@ import scipy.sparse as sp
 from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
 from fem_cqd.electrical.examples import graded, silicon, tensor_mesh
 from fem_cqd.electrical.linear import JacobianSolver, SingularJacobian, pardiso_available
-from fem_cqd.electrical.newton import _constraints
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError
 
@@ -33,7 +32,7 @@ def dev():
 
 
 def _jacobian(dev, state, volts):
-    F, J, _ = evaluate(dev, _constraints(dev), state.x, volts)
+    F, J, _ = evaluate(dev, state.x, volts)
     return F, J
 
 

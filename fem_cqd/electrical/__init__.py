@@ -33,7 +33,7 @@ before any solve.
 """
 from .bernoulli import bernoulli, bernoulli_derivative
 from .contacts import Contact
-from .driftdiffusion import Device, build_device
+from .device import Device, build_device
 from .newton import ramp, solve_bias, solve_equilibrium
 from .state import ElectricalState
 

@@ -18,12 +18,10 @@ def material(name: str, kind: str = "semiconductor", **values) -> Material:
     table = {"kind": kind, "thermal_conductivity_W_per_mK": 1.0, "heat_capacity_J_per_kgK": 1000.0,
              "density_kg_per_m3": 1000.0}
     table.update(values)
-    table["sources"] = {k: "example (fem_cqd.electrical.examples)" for k in
-                        ["relative_permittivity", "electron_affinity", "band_gap", "Nc", "Nv", "mu_n", "mu_p",
-                         "donors", "acceptors", "thermal_conductivity", "heat_capacity", "density",
-                         "conductivity", "work_function", "srh_tau_n", "srh_tau_p", "pf_gamma_n",
-                         "pf_gamma_p", "radiative_coefficient", "langevin_factor", "auger_n", "auger_p",
-                         "mobility_activation", "k_T_exponent", "emission_energy", "langevin_radiative_fraction"]}
+    from ..materials import _NAMES, _UNITS
+    table["sources"] = {(_UNITS[k][0] if k in _UNITS else k): "example (fem_cqd.electrical.examples)"
+                        for k in table if k in _UNITS or k in _NAMES}
+    table["sources"].setdefault("homo", "example (fem_cqd.electrical.examples)")
     return parse_library({name: table})[name]
 
 

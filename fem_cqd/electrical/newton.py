@@ -17,9 +17,21 @@
   applied and the iteration stops, leaving an error O(atol^2) (quadratic convergence). One more
   step, as taken before, changed potentials by 1e-15 V and currents by 4e-16 relative on the 5k
   DEVSIM diode and cost 16 % of the iterations;
+- absent carriers: where a carrier's density at a node and all around it is below ``NEGLIGIBLE`` x
+  its largest density in the device (electrons in poly-TPD: 1e-44 of those in ZnO), its
+  quasi-Fermi potential is held at the other carrier's and left out of the Newton system. It sets
+  nothing but a negligible density, and its rows are ~1e-60 of the others: solving for it gave
+  updates of 1e14-1e30 V (clipped), densities that appeared where none can come from, and Newton
+  creeping by V_T per iteration long after everything else had converged (lim2018 stack). The set
+  is taken at the first iterate and may only shrink: a node whose carrier becomes present is
+  released and solved for;
+- divergence: a solve stops when its largest residual has grown ``DIVERGED``-fold over the first
+  iterate's (the continuation then halves the step) instead of running out its iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
-- stepping: towards each target the step grows x1.5 on success and halves on failure; the start
-  of each step is predicted by linear extrapolation of the last two converged points; below
+- stepping: towards each target the step doubles after a fast success (<= 4 iterations), grows x1.25
+  after <= 8, and halves on failure; each step starts from the Euler predictor z + dlambda dz/dlambda,
+  the tangent solved from J dz/dlambda = -dF/dlambda at the last converged point (one more linear
+  solve per step; exact for a linear problem), and retries once from the unpredicted point; below
   ``min_step`` a ConvergenceError names the last converged bias, the equation with the largest
   residual and carries the last state and all completed points.
 """
@@ -30,12 +42,15 @@ import math
 import numpy as np
 
 from ..errors import ConvergenceError, InputError
-from .driftdiffusion import Device
+from .device import Device
 from .linear import JacobianSolver, SingularJacobian
 from .state import ElectricalState, make_state
-from .system import build_constraints, evaluate, rhs
+from .system import evaluate, rhs
 
 EQUATIONS = ("Poisson", "electron continuity", "hole continuity")
+DIVERGED = 1e8         # growth of the largest residual over the first iterate's that ends a Newton solve
+MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
+NEGLIGIBLE = 1e-20     # carrier density, relative to its largest, below which a carrier is absent
 
 
 class _Failed(Exception):
@@ -49,7 +64,7 @@ def _worst(dev, F):
     return f"{EQUATIONS[k % 3]} at node {k // 3} (|F| = {abs(F[k]):.3g})"
 
 
-def newton(dev: Device, cons, z0, voltages, linear: JacobianSolver, driven=(), targets=(), maxit=40,
+def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets=(), maxit=25,
            atol=None, damping=3.0, subset=None):
     """Solve F(z) = 0 from ``z0``; returns (z, iterations). Raises _Failed.
 
@@ -61,11 +76,20 @@ def newton(dev: Device, cons, z0, voltages, linear: JacobianSolver, driven=(), t
     z = np.array(z0, dtype=float)
     clip = _fermi_bounds(dev, voltages, driven)
     clip(z)
+    absent = None
     for it in range(1, maxit + 1):
         with np.errstate(over="ignore", invalid="ignore"):
-            F, J, _ = evaluate(dev, cons, z, voltages, driven, targets)
+            F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets)
         if not np.all(np.isfinite(F)) or not np.all(np.isfinite(J.data)):
             raise _Failed("non-finite residual")
+        worst = float(np.max(np.abs(F))) if F.size else 0.0
+        first = worst if it == 1 else first
+        if worst > DIVERGED * max(first, 1e-300):
+            raise _Failed(f"diverging: the largest residual grew {worst / first:.3g}-fold ({_worst(dev, F)})")
+        if subset is None:
+            now = _absent(dev, fl)
+            absent = now if absent is None else np.intersect1d(absent, now)   # released, never added
+            J, F = _held(J, F, absent)
         try:
             if subset is not None:
                 dz = np.zeros_like(z)
@@ -77,11 +101,78 @@ def newton(dev: Device, cons, z0, voltages, linear: JacobianSolver, driven=(), t
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
         size = float(np.max(np.abs(dz))) if dz.size else 0.0
-        z = z + c * np.sign(dz) * np.log1p(np.abs(dz) / c)
+        z = z + _damped(dev, dz, c, subset is not None)
         clip(z)
+        if absent is not None:
+            _merge(z, absent)
         if size < atol:
             return z, it
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
+
+
+def _damped(dev: Device, dz, c, psi_only=False):
+    """The applied update (module doc): psi log-compressed, d -> c sign(d) ln(1 + |d|/c); at
+    semiconductor nodes each quasi-Fermi potential moved so that its carrier's density makes the
+    step Newton's linearisation predicts in density space, n -> n (1 + y),
+    y = d ln n (= (d psi - d phi_n)/V_T, (d phi_p - d psi)/V_T), the decrease capped at
+    ``MAX_DECADES`` e-folds per iteration; every other unknown takes its full update."""
+    step = c * np.sign(dz) * np.log1p(np.abs(dz) / c)
+    if psi_only:
+        return step
+    N = dev.n_nodes
+    VT = dev.VT_ref
+    step[1:3 * N:3] = dz[1:3 * N:3]
+    step[2:3 * N:3] = dz[2:3 * N:3]
+    step[3 * N:] = dz[3 * N:]
+    live = np.flatnonzero(dev.node_semi & ~dev.node_cond)
+    dpsi, dpsi_applied = dz[3 * live], step[3 * live]
+    floor = -1.0 + np.exp(-MAX_EFOLDS)
+    y_n = np.maximum((dpsi - dz[3 * live + 1]) / VT, floor)
+    y_p = np.maximum((dz[3 * live + 2] - dpsi) / VT, floor)
+    step[3 * live + 1] = dpsi_applied - VT * np.log1p(y_n)
+    step[3 * live + 2] = dpsi_applied + VT * np.log1p(y_p)
+    return step
+
+
+def _absent(dev: Device, fl) -> np.ndarray:
+    """Indices of the quasi-Fermi unknowns of carriers absent around a node (module doc): the
+    carrier's density at every vertex of the node's elements is below ``NEGLIGIBLE`` x its largest
+    density in the device."""
+    S = dev.semi
+    if S.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    t = dev.geom.t[:, S]
+    out = []
+    for off, dens in ((1, fl.n), (2, fl.p)):
+        near = np.zeros(dev.n_nodes)
+        np.maximum.at(near, t.ravel(), np.repeat(dens.max(axis=0)[None, :], 3, axis=0).ravel())
+        absent = dev.node_semi & ~dev.node_cond & (near < NEGLIGIBLE * dens.max())
+        out.append(3 * np.flatnonzero(absent) + off)
+    return np.sort(np.concatenate(out))
+
+
+def _merge(z, absent):
+    """An absent carrier's quasi-Fermi potential takes the other carrier's (where that one is
+    present): it then sets a density n p = n_i^2 below the other's, negligible as before."""
+    other = np.where(absent % 3 == 1, absent + 1, absent - 1)
+    keep = ~np.isin(other, absent)
+    z[absent[keep]] = z[other[keep]]
+
+
+def _held(J, F, held):
+    """J and F with the unknowns ``held`` kept fixed: identity rows with zero right-hand side,
+    their columns dropped from the other rows (data only: the sparsity pattern stays)."""
+    if held.size == 0:
+        return J, F
+    J = J.copy()
+    rows = np.repeat(np.arange(J.shape[0]), np.diff(J.indptr))
+    mask = np.zeros(J.shape[0], bool)
+    mask[held] = True
+    hit = mask[rows] | mask[J.indices]
+    J.data[hit] = np.where(rows[hit] == J.indices[hit], 1.0, 0.0)
+    F = F.copy()
+    F[held] = 0.0
+    return J, F
 
 
 def _fermi_bounds(dev: Device, voltages, driven=()):
@@ -123,104 +214,108 @@ def _all_volts(dev, voltages):
     return out
 
 
+def linear_solver_of(linear_solver) -> JacobianSolver:
+    """A :class:`JacobianSolver` from a backend name, or the given instance (reusing it keeps
+    PARDISO's analysis over several solves, e.g. the iterations of an electrothermal loop)."""
+    return linear_solver if isinstance(linear_solver, JacobianSolver) else JacobianSolver(linear_solver)
+
+
 def solve_equilibrium(dev: Device, maxit=60, linear_solver="auto") -> ElectricalState:
     """Thermal equilibrium (all contacts at 0 V) with no user guess.
 
-    ``linear_solver``: "auto" | "pardiso" | "superlu" (:mod:`fem_cqd.electrical.linear`).
+    ``linear_solver``: "auto" | "pardiso" | "superlu" (:mod:`fem_cqd.electrical.linear`), or a
+    JacobianSolver to reuse.
     """
-    linear = JacobianSolver(linear_solver)
-    cons = _constraints(dev)
+    linear = linear_solver_of(linear_solver)
+    cons = dev.constraints
     volts = _all_volts(dev, {})
     z = _initial_guess(dev)
     # contact rows hold their Dirichlet values exactly from the start
-    h = rhs(cons, volts)
+    h = rhs(dev, volts)
     G = cons.G.tocsr()
     rows = np.flatnonzero(np.diff(G.indptr) == 1)
     diag_rows = rows[G.indices[G.indptr[rows]] == rows]
     z[diag_rows] = h[diag_rows]
     try:
-        z, it1 = newton(dev, cons, z, volts, linear, maxit=maxit, subset=np.arange(0, z.size, 3))
-        z, it2 = newton(dev, cons, z, volts, linear, maxit=maxit)
+        z, it1 = newton(dev, z, volts, linear, maxit=maxit, subset=np.arange(0, z.size, 3))
+        z, it2 = newton(dev, z, volts, linear, maxit=maxit)
     except _Failed as exc:
         raise ConvergenceError(f"equilibrium did not converge: {exc}") from None
-    return make_state(dev, cons, z, volts, iterations=it1 + it2)
-
-
-_CONS_CACHE = {}
-
-
-def _constraints(dev):
-    key = id(dev)
-    hit = _CONS_CACHE.get(key)
-    if hit is None or hit[0] is not dev:
-        if len(_CONS_CACHE) > 8:
-            _CONS_CACHE.clear()
-        hit = (dev, build_constraints(dev))
-        _CONS_CACHE[key] = hit
-    return hit[1]
+    return make_state(dev, z, volts, iterations=it1 + it2)
 
 
 def _z_of(dev, state: ElectricalState, driven):
     return np.concatenate([state.x, [state.voltages[d] for d in driven]])
 
 
-def _step_to(dev, cons, linear, start: ElectricalState, history, goal_volts, driven, goal_currents,
-             min_step, max_steps, label):
-    """Continuation from ``start`` to the goal; returns (state, history). Raises ConvergenceError."""
+def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets):
+    """dz/dlambda at a converged z: J t = -dF/dlambda, where lambda moves the contact voltages by
+    ``dvolts`` and the driven currents by ``dtargets`` (only the constraint right-hand sides and
+    the current rows depend on them). The Euler predictor of the continuation."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        F, J, (_, fl) = evaluate(dev, z, volts, driven, targets)
+    b = np.zeros(z.size)
+    for name, (rows, _) in dev.constraints.h_volt.items():
+        if name not in driven:
+            b[rows] = dvolts.get(name, 0.0)
+    N3 = 3 * dev.n_nodes
+    b[N3:] = dtargets
+    J, b = _held(J, b, _absent(dev, fl))
+    return linear.solve(J, -b)
+
+
+def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_currents, min_step, max_steps,
+             label):
+    """Continuation from ``start`` to the goal (module doc); returns the state. Raises
+    ConvergenceError carrying the last converged state."""
     v0 = {k: start.voltages[k] for k in start.voltages}
     i0 = {k: start.currents[k] for k in driven}
+    dvolts = {k: goal_volts.get(k, v0[k]) - v0[k] for k in v0}
+    dtargets = np.array([goal_currents[k] - i0[k] for k in driven])
 
     def params(lam):
-        volts = {k: v0[k] + lam * (goal_volts.get(k, v0[k]) - v0[k]) for k in v0}
-        targets = tuple(i0[k] + lam * (goal_currents[k] - i0[k]) for k in driven)
-        return volts, targets
+        volts = {k: v0[k] + lam * dvolts[k] for k in v0}
+        return volts, tuple(i0[k] + lam * d for k, d in zip(driven, dtargets))
 
-    lam, step = 0.0, 1.0
+    lam, step, it = 0.0, 1.0, 0
     z = _z_of(dev, start, driven)
-    state = start
-    hist = list(history)   # list of (scalar parameter, z) for prediction
     n_steps = 0
+    tangent = None
     while lam < 1.0:
         step = min(step, 1.0 - lam)
-        new = lam + step
-        volts, targets = params(new)
-        pvalue = _param_value(volts, targets, driven, label)
-        z_guess = z.copy()
-        if len(hist) >= 2 and hist[-1][0] != hist[-2][0]:
-            (pa, za), (pb, zb) = hist[-2], hist[-1]
-            if za.shape == zb.shape == z.shape:
-                z_guess = zb + (zb - za) * (pvalue - pb) / (pb - pa)
+        volts, targets = params(lam + step)
         try:
+            if tangent is None:
+                tangent = _tangent(dev, linear, z, params(lam)[0], driven, params(lam)[1], dvolts, dtargets)
             try:
-                znew, it = newton(dev, cons, z_guess, volts, linear, driven, targets)
+                znew, it = newton(dev, z + step * tangent, volts, linear, driven, targets)
             except _Failed:
-                if z_guess is z:
-                    raise
-                znew, it = newton(dev, cons, z, volts, linear, driven, targets)
-        except _Failed as exc:
+                znew, it = newton(dev, z, volts, linear, driven, targets)
+        except (_Failed, SingularJacobian) as exc:
             step *= 0.5
             if step < min_step:
+                state = start if lam == 0 else make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
                 raise ConvergenceError(
                     f"{label}: stopped at {_describe(state)}; a step of {step * 2:.3g} of the way "
                     f"towards {goal_volts or goal_currents} failed: {exc}", last_state=state) from None
             continue
         n_steps += 1
         if n_steps > max_steps:
+            state = make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
             raise ConvergenceError(f"{label}: more than {max_steps} steps", last_state=state)
-        z, lam = znew, new
-        hist.append((pvalue, z.copy()))
-        hist = hist[-2:]
-        for k, name in enumerate(driven):
-            volts[name] = float(z[3 * dev.n_nodes + k])
-        state = make_state(dev, cons, z, volts, iterations=it)
-        step *= 1.5 if it < 8 else 1.0
-    return state, hist
+        z, lam, tangent = znew, lam + step, None
+        step *= 2.0 if it <= 4 else (1.25 if it <= 8 else 1.0)
+    if lam == 0.0:
+        return start
+    return make_state(dev, z, _volts_of(dev, z, params(1.0)[0], driven), iterations=it)
 
 
-def _param_value(volts, targets, driven, label):
-    if driven:
-        return float(targets[0])
-    return float(sum(volts.values()))
+def _volts_of(dev, z, volts, driven):
+    """Contact voltages with the driven contacts' voltages read from z."""
+    volts = dict(volts)
+    for k, name in enumerate(driven):
+        volts[name] = float(z[3 * dev.n_nodes + k])
+    return volts
 
 
 def _describe(state):
@@ -249,18 +344,16 @@ def solve_bias(dev: Device, voltages=None, currents=None, start: ElectricalState
             raise InputError(f"currents[{k!r}]", i, "a finite current")
     if len(currents) + len(voltages) and len(currents) >= len(dev.contacts):
         raise InputError("currents", currents, "at least one voltage-driven contact (the reference)")
-    linear = JacobianSolver(linear_solver)
+    linear = linear_solver_of(linear_solver)
     if start is None:
-        start = solve_equilibrium(dev, linear_solver=linear_solver)
-    cons = _constraints(dev)
+        start = solve_equilibrium(dev, linear_solver=linear)
     driven = tuple(currents)
     goal = {k: start.voltages[k] for k in start.voltages}
     goal.update({k: float(v) for k, v in voltages.items()})
     for k in driven:
         goal.pop(k)
-    state, _ = _step_to(dev, cons, linear, start, [], goal, driven, {k: float(v) for k, v in currents.items()},
-                        min_step, max_steps, "solve_bias")
-    return state
+    return _step_to(dev, linear, start, goal, driven, {k: float(v) for k, v in currents.items()},
+                    min_step, max_steps, "solve_bias")
 
 
 def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalState | None = None,
@@ -282,12 +375,11 @@ def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalSta
             c.check_voltage(v)
     elif not all(math.isfinite(v) for v in values):
         raise InputError("values", values, "finite currents")
-    linear = JacobianSolver(linear_solver)
+    linear = linear_solver_of(linear_solver)
     if start is None:
-        start = solve_equilibrium(dev, linear_solver=linear_solver)
-    cons = _constraints(dev)
+        start = solve_equilibrium(dev, linear_solver=linear)
     driven = (contact,) if mode == "current" else ()
-    completed, hist, state = [], [], start
+    completed, state = [], start
     bar = tqdm(values, disable=not progress, desc=f"ramp {contact}", unit="pt")
     for v in bar:
         goal = {k: state.voltages[k] for k in state.voltages}
@@ -296,8 +388,8 @@ def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalSta
         else:
             goal.pop(contact)
         try:
-            state, hist = _step_to(dev, cons, linear, state, hist, goal, driven, {contact: v} if driven else {},
-                                   min_step, max_steps_per_point, f"ramp of {contact!r}")
+            state = _step_to(dev, linear, state, goal, driven, {contact: v} if driven else {},
+                             min_step, max_steps_per_point, f"ramp of {contact!r}")
         except ConvergenceError as exc:
             raise ConvergenceError(str(exc), last_state=exc.last_state or state, completed=completed) from None
         if mode == "current":

@@ -115,7 +115,7 @@ def _reconstruct(dev, elems, s_edge):
     return np.linalg.solve(M, rhs[..., None])[..., 0]
 
 
-def make_state(dev, cons, z, voltages, iterations=0):
+def make_state(dev, z, voltages, iterations=0):
     """Post-process a converged unknown vector ``z`` into an :class:`ElectricalState`."""
     from .driftdiffusion import assemble
     from .system import terminal_currents
@@ -150,10 +150,10 @@ def make_state(dev, cons, z, voltages, iterations=0):
         # (from the SG formula with unit weight, so edges of zero weight count too)
         from .eafe import LOCAL_EDGES, electron_current, hole_current
         ia = [e[0] for e in LOCAL_EDGES]
+        ib = [e[1] for e in LOCAL_EDGES]
         VT = dev.VT[S]
-        delta = (psi[b] - psi[a]) / VT
-        sn = electron_current(q * fl.mu_n * VT, fl.n[ia], delta, (phin[a] - phin[b]) / VT, VT)[0]
-        sp_ = hole_current(q * fl.mu_p * VT, fl.p[ia], delta, (phip[a] - phip[b]) / VT, VT)[0]
+        sn = electron_current(q * fl.mu_n * VT, fl.Ln_edge[ia], fl.Dn, (phin[a] - phin[b]) / VT)[0]
+        sp_ = hole_current(q * fl.mu_p * VT, fl.Lp_edge[ia], fl.Dp, (phip[a] - phip[b]) / VT)[0]
         Jn[S] = _reconstruct(dev, S, sn)
         Jp[S] = _reconstruct(dev, S, sp_)
         J[S] = Jn[S] + Jp[S]
@@ -183,7 +183,7 @@ def make_state(dev, cons, z, voltages, iterations=0):
     Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)
     Ec = np.where(has, -chi - psi, -psi)
     Ev = np.where(has, Ec - Eg, -psi)
-    currents = terminal_currents(dev, cons, fl)
+    currents = terminal_currents(dev, fl)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
                            Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, heat=heat, heat_density=heat_density,
                            voltages=volts, currents=currents, emitted_power=emitted, T=dev.T_node.copy(),

@@ -20,25 +20,28 @@ film so conductive that its ohmic drop is below the resolution of the potential 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.csgraph  # noqa: F401  (sp.csgraph)
 
-from .driftdiffusion import Device, assemble
+from .device import Device
+from .driftdiffusion import assemble
 
 
 @dataclass(frozen=True, eq=False)
 class Constraints:
+    """The constraint rows of a device (they depend on mesh and contacts, not on temperature)."""
+
     keep: np.ndarray            # (3N,) 1.0 for rows kept from the raw assembly
     P: sp.csr_matrix            # raw rows -> final rows (keeps, and adds hole row into phi row at conductor nodes)
     G: sp.csr_matrix            # constraint rows, linear part
     h_fixed: np.ndarray         # constraint right-hand side independent of the contact voltages
-    h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets
+    h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets (+ neutral psi, params)
     select: dict                # contact -> (3N,) row selector of the contact-node current (current drive)
     region: dict                # contact -> contact nodes + the conductor region behind them
-    layouts: dict = field(default_factory=dict)   # "J" -> JacobianLayout of the last pattern seen
+    layout: "JacobianLayout | None" = None
 
 
 def _conductor_region_nodes(dev: Device, seeds: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -86,16 +89,19 @@ class JacobianLayout:
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
-def jacobian_matrix(cons: Constraints, T_int, T_bnd, n: int) -> sp.csr_matrix:
-    """``P (A_int + A_bnd) + G`` from the raw entries, through the device's cached layout (the
-    entries' rows and columns depend on the device only: :class:`~.driftdiffusion.Triplets`)."""
-    vals = np.concatenate([T_int.values(), T_bnd.values()])
-    layout = cons.layouts.get("J")
-    if layout is None or layout.rows.size != vals.size:
-        ri, ci, _ = T_int.arrays()
-        rb, cb, _ = T_bnd.arrays()
-        layout = cons.layouts["J"] = JacobianLayout(cons, np.concatenate([ri, rb]), np.concatenate([ci, cb]), n)
-    return layout.matrix(vals)
+def jacobian_layout(dev: Device) -> JacobianLayout:
+    """The device's layout, from the rows and columns of one assembly (they depend on the device
+    only: :class:`~.driftdiffusion.Triplets`; the values at this arbitrary state are unused)."""
+    with np.errstate(all="ignore"):
+        _, _, T_int, T_bnd, _ = assemble(dev, np.zeros(3 * dev.n_nodes))
+    ri, ci, _ = T_int.arrays()
+    rb, cb, _ = T_bnd.arrays()
+    return JacobianLayout(dev.constraints, np.concatenate([ri, rb]), np.concatenate([ci, cb]), 3 * dev.n_nodes)
+
+
+def jacobian_matrix(cons: Constraints, T_int, T_bnd) -> sp.csr_matrix:
+    """``P (A_int + A_bnd) + G`` from the raw entries, through the device's layout."""
+    return cons.layout.matrix(np.concatenate([T_int.values(), T_bnd.values()]))
 
 
 def build_constraints(dev: Device) -> Constraints:
@@ -120,11 +126,10 @@ def build_constraints(dev: Device) -> Constraints:
     for c in dev.contacts:
         nodes, kind = dev.contact_nodes[c.boundary], dev.contact_node_kind[c.boundary]
         rows, offs = [], []
-        s0 = nodes[kind == 0]            # ohmic on semiconductor
+        s0 = nodes[kind == 0]            # ohmic on semiconductor (psi: + neutral psi, from the parameters)
         if s0.size:
-            psi0 = dev.neutral_psi(s0, 0.0)
-            for off, o in ((0, psi0), (1, np.zeros(s0.size)), (2, np.zeros(s0.size))):
-                rows.append(3 * s0 + off); offs.append(o)
+            for off in (0, 1, 2):
+                rows.append(3 * s0 + off); offs.append(np.zeros(s0.size))
         s1 = nodes[kind == 1]            # conductor node
         if s1.size:
             rows.append(3 * s1 + 1); offs.append(np.zeros(s1.size))
@@ -151,29 +156,34 @@ def build_constraints(dev: Device) -> Constraints:
     return Constraints(keep=keep, P=P, G=G, h_fixed=h_fixed, h_volt=h_volt, select=select, region=regions)
 
 
-def rhs(cons: Constraints, voltages: dict) -> np.ndarray:
+def rhs(dev: Device, voltages: dict) -> np.ndarray:
+    """Right-hand side of the constraint rows at the contact ``voltages``."""
+    cons = dev.constraints
     h = cons.h_fixed.copy()
     for name, (rows, offs) in cons.h_volt.items():
         h[rows] = voltages.get(name, 0.0) + offs
+        psi_rows, psi0 = dev.params.ohmic_psi[name]
+        h[psi_rows] += psi0
     return h
 
 
-def evaluate(dev: Device, cons: Constraints, z: np.ndarray, voltages: dict, driven: tuple = (),
-             targets: tuple = (), jacobian: bool = True):
+def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), targets: tuple = (),
+             jacobian: bool = True):
     """F(z) and dF/dz. ``driven``: names of current-driven contacts (their voltages are z[3N:]);
     ``targets``: their prescribed currents. Returns F, J (CSR or None), raw (r_int, fluxes)."""
+    cons = dev.constraints
     N3 = 3 * dev.n_nodes
     x = z[:N3]
     volts = dict(voltages)
     for k, name in enumerate(driven):
         volts[name] = z[N3 + k]
     r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian)
-    F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(cons, volts)
+    F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(dev, volts)
     extra = [cons.select[name] @ r_int - I for name, I in zip(driven, targets)]
     F = np.concatenate([F, extra]) if driven else F
     if not jacobian:
         return F, None, (r_int, fl)
-    J = jacobian_matrix(cons, T_int, T_bnd, N3)
+    J = jacobian_matrix(cons, T_int, T_bnd)
     if driven:
         m = len(driven)
         cols = []
@@ -201,7 +211,7 @@ def _net_current(dev: Device, fl, inside: np.ndarray) -> float:
     return total
 
 
-def terminal_currents(dev: Device, cons: Constraints, fl) -> dict:
+def terminal_currents(dev: Device, fl) -> dict:
     """Current flowing from each contact into the device (A; A/m in planar geometry).
 
     Read as the net current out of the contact's nodes, unless the conductor region behind them
@@ -211,6 +221,7 @@ def terminal_currents(dev: Device, cons: Constraints, fl) -> dict:
     1e-6 (relative), the region's is taken: it is what the semiconductors (or a resistive film)
     exchange with the conductor, computed from their own, resolved, fluxes.
     """
+    cons = dev.constraints
     out = {}
     for c in dev.contacts:
         inside = np.zeros(dev.n_nodes, bool)
