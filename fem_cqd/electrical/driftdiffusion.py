@@ -95,7 +95,8 @@ def _image_force_shift(dev: Device, S, grad_psi, dgrad, VT, sign):
     F = sign * np.einsum("dke,de->ke", nrm, E)                 # (3, ns)
     dF = -sign * np.einsum("dke,dje->kje", nrm, dgrad)         # dF_k / dpsi_j, (3, 3, ns)
     root = np.sqrt(F * F + 1.0)
-    Fp = 0.5 * (F + root)
+    with np.errstate(divide="ignore"):
+        Fp = np.where(F >= 0, 0.5 * (F + root), 0.5 / (root - F))  # no cancellation for F << 0
     dphi = np.sqrt(q * Fp / (4 * np.pi * dev.eps[S]))
     on = imf["vertex"]
     shift = np.where(on, dphi / VT, 0.0)
