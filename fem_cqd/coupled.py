@@ -1,21 +1,30 @@
 r"""Electrothermal operating points: drift-diffusion and heat flow made self-consistent.
 
-At a fixed bias the electrical problem is solved at a given temperature field, its heat source
-(edge-wise Joule heat of the discrete fluxes plus non-radiative recombination heat, W per node:
-``ElectricalState.heat``) is handed to the thermal mesh through the node map, the steady heat
-equation
+At a fixed drive -- a contact voltage, or a terminal current (density) -- the electrical problem
+is solved at a temperature field T_e on the electrical nodes, its heat source (edge-wise Joule heat
+of the discrete fluxes, recombination heat less the light that leaves, W per node) is placed on the
+thermal mesh through the node map, and the steady heat equation
 
     -div(k(T) grad T) = Q_electrical
 
-gives a new temperature, and the electrical nodes take it back (they are a subset of the thermal
-nodes: no interpolation). Gauss-Seidel with under-relaxation (DESIGN.md, item 11):
+gives the temperature G(T_e) the electrical nodes take back (they are a subset of the thermal
+nodes: no interpolation). The operating point is the fixed point T_e = G(T_e), found by Picard
+iteration accelerated by Anderson mixing (Walker & Ni, SIAM J. Numer. Anal. 49, 1715 (2011); depth
+``anderson``, relaxation ``omega``) until max |G(T_e) - T_e| < ``tol_K``. ``one_way=True`` stops
+after the first thermal solve (heating at ambient, no feedback). Temperature enters the electrical
+problem through the thermal voltage, sigma/kT of a Gaussian DOS, intrinsic density and the
+mobility laws; the thermal one through k(T).
 
-    T_e <- T_e + omega (T_thermal[node_map] - T_e)
+The device (geometry, contacts, Jacobian layout, the linear solver's analysis) is built once
+(:class:`Electrothermal`); each iteration only changes its temperature (``Device.at_temperature``).
+When the electrical solve at a new temperature fails from the last state, the temperature is
+stepped towards it (continuation in T, steps halved on failure). A current-driven point is
+reached by voltage steps at ambient until the current is bracketed, then driven by the current
+(it can trace the electrothermal fold of the I-V curve, which voltage drive cannot).
 
-until max |T_thermal[node_map] - T_e| < ``tol_K``. ``one_way=True`` stops after the first
-thermal solve (heating computed at ambient, no feedback). Temperature enters the electrical
-problem through the thermal voltage, intrinsic density and thermally activated mobility;
-the thermal one through k(T).
+Thermal runaway -- the peak temperature passing ``T_max_K`` (activated mobility: more heat, more
+current, more heat) -- raises a :class:`~fem_cqd.errors.ConvergenceError` carrying the last
+iterate; a ramp's error carries every completed point (``completed``).
 
 Pulses: the electrical response is quasi-static (its time constants are far below the thermal
 ones), so :func:`pulse_heating` takes the heat source of one electrical solve (one-way) and runs
@@ -23,109 +32,295 @@ the transient heat equation under a rectangular pulse.
 """
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
-from .electrical import ElectricalState, build_device, solve_bias
+from .electrical import ElectricalState, build_device, solve_bias, solve_equilibrium
+from .electrical.linear import JacobianSolver
 from .errors import ConvergenceError, InputError, check_positive
 from .mesh import DeviceMesh
 from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, solve_transient
 
+UM = 1e-6
+
 
 @dataclass(frozen=True, eq=False)
 class OperatingPoint:
-    """A self-consistent (or one-way) electrothermal solution at one bias.
+    """A self-consistent (or one-way) electrothermal solution.
 
     ``T_electrical`` is the temperature the electrical state was solved at; ``history`` the
-    largest temperature change of each Gauss-Seidel iteration (K).
+    largest temperature change max |G(T_e) - T_e| of each iteration (K); ``area_m`` the
+    aperture area used for current densities (m per m of stripe, or m^2; None if unknown).
     """
 
     electrical: ElectricalState
     thermal: ThermalState
     T_electrical: np.ndarray
     iterations: int
-    history: tuple = field(default=())
+    history: tuple
+    drive: str
+    area_m: float | None = None
+    seconds: float = 0.0
+    light_W: float = field(default=0.0)
+
+    @property
+    def voltage_V(self) -> float:
+        return float(self.electrical.voltages[self.drive])
+
+    @property
+    def current(self) -> float:
+        """Terminal current of the driven contact (A; A/m per metre of stripe in planar geometry)."""
+        return float(self.electrical.currents[self.drive])
+
+    @property
+    def j_A_per_cm2(self) -> float:
+        """Terminal current over the aperture area, A/cm^2 (NaN without an aperture)."""
+        return self.current / self.area_m / 1e4 if self.area_m else math.nan
 
     @property
     def max_rise_K(self) -> float:
-        return float(self.thermal.T.max() - self.thermal.sink_temperature) if self.thermal.sink_temperature is not None \
-            else float(np.ptp(self.thermal.T))
+        ref = self.thermal.sink_temperature
+        return float(self.thermal.T.max() - ref) if ref is not None else float(np.ptp(self.thermal.T))
 
 
-def thermal_node_power(dm: DeviceMesh, state: ElectricalState) -> np.ndarray:
-    """The electrical heat (W per node; W/m in planar geometry) placed on the thermal nodes."""
+def thermal_node_power(dm: DeviceMesh, node_heat: np.ndarray) -> np.ndarray:
+    """Electrical-node heat (W per node; W/m in planar geometry) placed on the thermal nodes."""
     power = np.zeros(dm.thermal.mesh.p.shape[1])
-    power[dm.node_map] = state.heat
+    power[dm.node_map] = node_heat
     return power
 
 
-def solve_operating_point(dm: DeviceMesh, contacts, voltages: dict, thermal_bcs: dict, *,
-                          T_ambient: float = 300.0, boundary_resistance: dict | None = None,
-                          device_options: dict | None = None, start: ElectricalState | None = None,
-                          omega: float = 0.7, tol_K: float = 0.01, max_iter: int = 30,
-                          one_way: bool = False, T_max_K: float = 1000.0) -> OperatingPoint:
-    """Electrothermal steady state at contact ``voltages`` (see the module docstring).
+def aperture_area_m(dm: DeviceMesh) -> float | None:
+    """The aperture's area in the modelled domain: a (planar half stripe, per metre) or pi a^2."""
+    if dm.stack is None:
+        return None
+    a = dm.stack.aperture_half_width_um * UM
+    return math.pi * a * a if dm.geometry == "axisymmetric" else a
 
-    ``device_options`` go to :func:`fem_cqd.electrical.build_device` (recombination, doping...).
-    Raises a :class:`ConvergenceError` carrying the last :class:`OperatingPoint` when the
-    Gauss-Seidel iteration does not settle within ``max_iter``, or when the temperature passes
-    ``T_max_K`` (thermal runaway: with activated mobility, heating raises the current, which raises
-    the heating; past the turning point no steady state exists at that voltage).
+
+def default_heat(state: ElectricalState):
+    """(heat per electrical node, light power): the electrical state's own split."""
+    return state.heat, state.emitted_power
+
+
+class Electrothermal:
+    """The coupled problem on one :class:`DeviceMesh`, set up once (module doc).
+
+    Parameters
+    ----------
+    dm : DeviceMesh
+    contacts : sequence of ``fem_cqd.electrical.Contact``
+    thermal_bcs : dict boundary -> Dirichlet | Robin | Adiabatic; default: the stack's
+        (``fem_cqd.thermal_bcs.boundary_conditions``)
+    drive : the contact whose voltage or current is set (the others are held at 0 V)
+    T_ambient : K; default the stack's ambient temperature (300 K without a stack)
+    boundary_resistance : thermal interface resistances (``fem_cqd.thermal.solve_steady``);
+        default the stack's
+    device_options : keywords for ``build_device`` (recombination, image_force_lowering, ...)
+    heat_source : ``f(ElectricalState) -> (node heat W, light W)``; default the state's own
+    linear_solver : "auto" | "pardiso" | "superlu" (kept for every solve: one analysis)
     """
-    check_positive("T_ambient", T_ambient)
-    check_positive("tol_K", tol_K)
-    if not 0 < omega <= 1:
-        raise InputError("omega", omega, "an under-relaxation factor in (0, 1]")
-    opts = dict(device_options or {})
-    tmesh = ThermalMesh(dm.thermal, boundary_resistance)
-    T_e = np.full(dm.electrical.mesh.p.shape[1], float(T_ambient))
-    history, state, point = [], start, None
-    for it in range(1, max_iter + 1):
-        dev = build_device(dm.electrical, contacts, T=T_e, **opts)
-        state = solve_bias(dev, voltages, start=state)
-        th = solve_steady(dm.thermal, thermal_bcs, node_power=thermal_node_power(dm, state),
-                          boundary_resistance=boundary_resistance, T_guess=None, thermal_mesh=tmesh)
-        change = float(np.max(np.abs(th.T[dm.node_map] - T_e)))
-        history.append(change)
-        point = OperatingPoint(state, th, T_e.copy(), it, tuple(history))
-        if th.T.max() > T_max_K:
-            raise ConvergenceError(f"thermal runaway at {voltages}: the peak temperature reached "
-                                   f"{th.T.max():.4g} K > T_max_K = {T_max_K:g} K in iteration {it}", point)
-        if one_way or change < tol_K:
-            return point
-        T_e = T_e + omega * (th.T[dm.node_map] - T_e)
-    raise ConvergenceError(f"electrothermal iteration at {voltages}: temperature still changing by "
-                           f"{history[-1]:.3g} K after {max_iter} iterations (tol_K = {tol_K:g})", point)
 
+    def __init__(self, dm: DeviceMesh, contacts, thermal_bcs=None, *, drive: str = "anode",
+                 T_ambient: float | None = None, boundary_resistance=None, device_options=None,
+                 heat_source=None, linear_solver="auto"):
+        from .thermal_bcs import boundary_conditions, interface_resistances
+        if not isinstance(dm, DeviceMesh):
+            raise InputError("dm", type(dm).__name__, "a fem_cqd DeviceMesh")
+        self.dm = dm
+        stack = dm.stack
+        if thermal_bcs is None:
+            if stack is None:
+                raise InputError("thermal_bcs", None, "boundary conditions (the mesh has no stack to take them from)")
+            thermal_bcs = boundary_conditions(dm)
+        if boundary_resistance is None and stack is not None:
+            boundary_resistance = interface_resistances(dm)
+        self.bcs = thermal_bcs
+        self.boundary_resistance = boundary_resistance
+        self.T_ambient = check_positive("T_ambient", T_ambient if T_ambient is not None else
+                                        (stack.thermal.ambient_K if stack is not None else 300.0))
+        self.tmesh = ThermalMesh(dm.thermal, boundary_resistance)
+        self.device = build_device(dm.electrical, contacts, T=self.T_ambient, **dict(device_options or {}))
+        self.drive = self.device.contact(drive).boundary
+        self.area_m = aperture_area_m(dm)
+        self.heat_source = heat_source or default_heat
+        self.linear = JacobianSolver(linear_solver)
 
-def electrothermal_ramp(dm: DeviceMesh, contacts, contact: str, values, thermal_bcs: dict, *,
-                        progress: bool | None = None, on_point=None, **kwargs) -> list[OperatingPoint]:
-    """Operating points along a voltage ramp of ``contact`` (other contacts at 0 V).
+    # --- drives ------------------------------------------------------------------------------
+    def target_current(self, current=None, j_A_per_cm2=None) -> float:
+        """The terminal current (A; A/m planar) of a current or current-density target."""
+        if (current is None) == (j_A_per_cm2 is None):
+            raise InputError("current / j_A_per_cm2", (current, j_A_per_cm2), "exactly one of the two")
+        if j_A_per_cm2 is not None:
+            j = float(j_A_per_cm2)
+            if not (math.isfinite(j) and 0 < abs(j) <= 1e6):
+                raise InputError("j_A_per_cm2", j_A_per_cm2, "a current density in A/cm^2 with 0 < |j| <= 1e6 "
+                                 "(A/cm^2, not A/m^2)")
+            if self.area_m is None:
+                raise InputError("j_A_per_cm2", j_A_per_cm2, "a mesh built from a Stack (its aperture gives the "
+                                 "area); without one, give the current")
+            return j * 1e4 * self.area_m
+        if not math.isfinite(float(current)) or float(current) == 0:
+            raise InputError("current", current, "a finite, non-zero current (A; A/m in planar geometry)")
+        return float(current)
 
-    Each point starts from the previous electrical state. ``on_point(point)`` is called after each
-    (e.g. to write it). A failure raises a :class:`ConvergenceError` whose ``completed`` holds
-    every point already done.
-    """
-    points: list[OperatingPoint] = []
-    state = kwargs.pop("start", None)
-    bar = tqdm(list(values), desc=f"electrothermal {contact}", unit="pt", disable=progress is False)
-    for v in bar:
+    def _electrical(self, dev, voltage, current, state):
+        if voltage is not None:
+            return solve_bias(dev, {self.drive: voltage}, start=state, linear_solver=self.linear)
+        if state is None:
+            state = self._bracket_current(dev, current)
+        return solve_bias(dev, currents={self.drive: current}, start=state, linear_solver=self.linear)
+
+    def _bracket_current(self, dev, current):
+        """Voltage steps from equilibrium until the drive's current passes ``current``; the state
+        closest to it in ln |I| (a start for the current-driven solve)."""
+        state = solve_equilibrium(dev, linear_solver=self.linear)
+        sign = 1.0 if current > 0 else -1.0
+        lo = dev.contact(self.drive).voltage_range
+        V, step = 0.0, 0.5
+        best = None
+        while True:
+            V += sign * step
+            if not lo[0] <= V <= lo[1]:
+                raise ConvergenceError(f"current {current:.4g} not reached within the contact's voltage range {lo} V",
+                                       last_state=best or state)
+            state = solve_bias(dev, {self.drive: V}, start=state, linear_solver=self.linear)
+            I = state.currents[self.drive]
+            if best is None or abs(math.log(abs(I) + 1e-300) - math.log(abs(current))) < \
+                    abs(math.log(abs(best.currents[self.drive]) + 1e-300) - math.log(abs(current))):
+                best = state
+            if sign * I >= abs(current):
+                return best
+            step = min(2 * step, 2.0)
+
+    def _electrical_at(self, T_e, voltage, current, state):
+        """Electrical state at temperature T_e; continuation in temperature from ``state``'s
+        when the direct solve fails."""
+        dev = self.device.at_temperature(T_e)
         try:
-            point = solve_operating_point(dm, contacts, {contact: float(v)}, thermal_bcs, start=state, **kwargs)
-        except ConvergenceError as exc:
+            return self._electrical(dev, voltage, current, state)
+        except ConvergenceError:
+            if state is None:
+                raise
+        T0 = state.T
+        lam, step, last = 0.0, 0.5, state
+        while lam < 1.0:
+            step = min(step, 1.0 - lam)
+            try:
+                last = self._electrical(self.device.at_temperature(T0 + (lam + step) * (T_e - T0)), voltage, current,
+                                        last)
+            except ConvergenceError as exc:
+                step *= 0.5
+                if step < 1e-3:
+                    raise ConvergenceError(f"electrical solve at the new temperature failed (continuation in T "
+                                           f"stopped at {lam:.3g} of the way): {exc}", last_state=last) from None
+                continue
+            lam += step
+            step *= 2.0
+        return last
+
+    # --- operating points -----------------------------------------------------------------------
+    def operating_point(self, *, voltage_V=None, current=None, j_A_per_cm2=None, start: OperatingPoint | None = None,
+                        tol_K: float = 1e-3, max_iter: int = 60, omega: float = 1.0, anderson: int = 3,
+                        one_way: bool = False, T_max_K: float = 1000.0, progress: bool = False) -> OperatingPoint:
+        """Electrothermal steady state at a voltage of the drive contact (V), or at a terminal
+        ``current`` (A; A/m planar) or ``j_A_per_cm2`` over the aperture. Starts from ``start``
+        (its electrical state and temperature) when given; see the module doc."""
+        t0 = time.time()
+        check_positive("tol_K", tol_K)
+        if not 0 < omega <= 1:
+            raise InputError("omega", omega, "a relaxation factor in (0, 1]")
+        if int(anderson) != anderson or anderson < 0:
+            raise InputError("anderson", anderson, "an integer >= 0 (0: plain relaxed Picard)")
+        if voltage_V is not None:
+            if current is not None or j_A_per_cm2 is not None:
+                raise InputError("voltage_V", voltage_V, "a voltage or a current target, not both")
+            voltage_V = self.device.contact(self.drive).check_voltage(voltage_V)
+            target = None
+        else:
+            target = self.target_current(current, j_A_per_cm2)
+        what = f"{self.drive} = {voltage_V:g} V" if voltage_V is not None else \
+            (f"j = {j_A_per_cm2:g} A/cm2" if j_A_per_cm2 is not None else f"I({self.drive}) = {target:.4g}")
+        N = self.device.n_nodes
+        T_e = np.full(N, self.T_ambient) if start is None else start.T_electrical.copy()
+        state = None if start is None else start.electrical
+        th_prev = None if start is None else start.thermal
+        X, Fh = [], []                                    # Anderson history (iterates, residuals)
+        history, point = [], None
+        bar = tqdm(total=max_iter, desc=f"electrothermal {what}", unit="it", disable=not progress, leave=False)
+        try:
+            for it in range(1, max_iter + 1):
+                state = self._electrical_at(T_e, voltage_V, target, state)
+                heat, light = self.heat_source(state)
+                th = solve_steady(self.dm.thermal, self.bcs, node_power=thermal_node_power(self.dm, heat),
+                                  boundary_resistance=self.boundary_resistance,
+                                  T_guess=None if th_prev is None else th_prev.T, thermal_mesh=self.tmesh,
+                                  tol_K=0.1 * tol_K)
+                th_prev = th
+                G = th.T[self.dm.node_map]
+                f = G - T_e
+                change = float(np.max(np.abs(f)))
+                history.append(change)
+                point = OperatingPoint(state, th, T_e.copy(), it, tuple(history), self.drive, self.area_m,
+                                       time.time() - t0, light)
+                bar.update()
+                bar.set_postfix_str(f"dT={change:.3g} K J={point.j_A_per_cm2:.4g} A/cm2 V={point.voltage_V:.4g}")
+                if th.T.max() > T_max_K:
+                    raise ConvergenceError(f"thermal runaway at {what}: the peak temperature reached {th.T.max():.4g} K "
+                                           f"> T_max_K = {T_max_K:g} K in iteration {it}", last_state=point)
+                if one_way or change < tol_K:
+                    return point
+                T_e = _anderson_step(X, Fh, T_e, f, omega, int(anderson))
+                T_e = np.maximum(T_e, 0.5 * self.T_ambient)
+        finally:
             bar.close()
-            raise ConvergenceError(f"electrothermal ramp stopped at {contact} = {v:g} V "
-                                   f"(last converged: {points[-1].electrical.voltages[contact]:g} V)" if points
-                                   else f"electrothermal ramp stopped at its first point {contact} = {v:g} V: {exc}",
-                                   exc.last_state, points) from exc
-        points.append(point)
-        state = point.electrical
-        bar.set_postfix_str(f"V={v:.3g} I={state.currents[contact]:.3g} dT={point.max_rise_K:.3g} K")
-        if on_point is not None:
-            on_point(point)
-    return points
+        raise ConvergenceError(f"electrothermal iteration at {what}: temperature still changing by {history[-1]:.3g} K "
+                               f"after {max_iter} iterations (tol_K = {tol_K:g})", last_state=point)
+
+    def ramp(self, values, mode: str = "voltage", start: OperatingPoint | None = None, progress: bool = True,
+             on_point=None, **kwargs) -> list[OperatingPoint]:
+        """Operating points along ``values``: volts (``mode="voltage"``), A/cm^2 over the aperture
+        (``"j_A_per_cm2"``) or terminal currents (``"current"``). Each point starts from the
+        previous one, temperature included. ``on_point(point)`` is called after each. A failure
+        raises a ConvergenceError whose ``completed`` holds every finished point."""
+        modes = ("voltage", "j_A_per_cm2", "current")
+        if mode not in modes:
+            raise InputError("mode", mode, "one of " + ", ".join(modes))
+        points: list[OperatingPoint] = []
+        point = start
+        bar = tqdm(list(values), desc=f"electrothermal ramp ({mode})", unit="pt", disable=not progress)
+        for v in bar:
+            key = {"voltage": "voltage_V", "j_A_per_cm2": "j_A_per_cm2", "current": "current"}[mode]
+            try:
+                point = self.operating_point(start=point, **{key: float(v)}, **kwargs)
+            except ConvergenceError as exc:
+                bar.close()
+                last = f" (last converged: {points[-1].voltage_V:.4g} V, {points[-1].j_A_per_cm2:.4g} A/cm2)" if points else ""
+                raise ConvergenceError(f"electrothermal ramp stopped at {mode} = {v:g}{last}: {exc}",
+                                       last_state=exc.last_state, completed=points) from None
+            points.append(point)
+            bar.set_postfix_str(f"V={point.voltage_V:.4g} J={point.j_A_per_cm2:.4g} A/cm2 dT={point.max_rise_K:.3g} K")
+            if on_point is not None:
+                on_point(point)
+        return points
+
+
+def _anderson_step(X, Fh, x, f, omega, depth):
+    """Next iterate of Anderson-accelerated relaxed Picard for x = G(x), f = G(x) - x (type II,
+    least squares over the last ``depth`` differences); plain x + omega f without history."""
+    X.append(x.copy())
+    Fh.append(f.copy())
+    if depth == 0 or len(X) < 2:
+        return x + omega * f
+    del X[:-(depth + 1)], Fh[:-(depth + 1)]
+    dX = np.array([X[i + 1] - X[i] for i in range(len(X) - 1)]).T
+    dF = np.array([Fh[i + 1] - Fh[i] for i in range(len(Fh) - 1)]).T
+    gamma, *_ = np.linalg.lstsq(dF, f, rcond=None)
+    return x + omega * f - (dX + omega * dF) @ gamma
 
 
 def pulse_heating(dm: DeviceMesh, state: ElectricalState, times, thermal_bcs: dict, width_s: float, *,
@@ -133,6 +328,6 @@ def pulse_heating(dm: DeviceMesh, state: ElectricalState, times, thermal_bcs: di
     """Transient temperature under a rectangular pulse of length ``width_s`` whose heat source is
     that of ``state`` (one-way: the electrical solve is quasi-static and at ambient)."""
     width = check_positive("width_s", width_s)
-    return solve_transient(dm.thermal, times, thermal_bcs, node_power=thermal_node_power(dm, state),
+    return solve_transient(dm.thermal, times, thermal_bcs, node_power=thermal_node_power(dm, state.heat),
                            amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0,
                            T_init=T_ambient, boundary_resistance=boundary_resistance, **kwargs)

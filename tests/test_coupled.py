@@ -16,7 +16,7 @@ import skfem
 from scipy.optimize import brentq
 
 from fem_cqd.constants import k_B, q
-from fem_cqd.coupled import electrothermal_ramp, solve_operating_point, thermal_node_power
+from fem_cqd.coupled import Electrothermal, thermal_node_power
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError, InputError
 from fem_cqd.materials import parse_library
@@ -68,42 +68,70 @@ BCS = {"heat_sink": Dirichlet(300.0)}
 def test_self_consistent_temperature_matches_the_closed_form():
     dm = resistor_device()
     V = 0.012
-    point = solve_operating_point(dm, CONTACTS, {"anode": V}, BCS, tol_K=1e-4, max_iter=60)
+    et = Electrothermal(dm, CONTACTS, BCS, drive="anode")
+    point = et.operating_point(voltage_V=V, tol_K=1e-4, max_iter=60)
     T_film = point.thermal.T[dm.node_map].mean()
     expected = film_temperature(V)
     assert expected - 300 > 15                       # a real feedback: mobility up ~1.5x
     assert abs(T_film - expected) < 1e-3 * (expected - 300)
     # the heat handed over is the electrical power (energy conservation across the coupling)
     st = point.electrical
-    assert np.isclose(thermal_node_power(dm, st).sum(), st.power_in - st.emitted_power, rtol=1e-8)
+    assert np.isclose(thermal_node_power(dm, st.heat).sum(), st.power_in - st.emitted_power, rtol=1e-8)
     assert np.isclose(point.thermal.power_source, st.power_in, rtol=1e-8)
     assert point.iterations > 2 and point.history[-1] < 1e-4
+
+
+def test_anderson_acceleration_reaches_the_same_point_in_fewer_iterations():
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    plain = et.operating_point(voltage_V=0.014, tol_K=1e-6, anderson=0, omega=1.0, max_iter=200)
+    fast = et.operating_point(voltage_V=0.014, tol_K=1e-6, anderson=3, max_iter=200)
+    assert fast.iterations < plain.iterations
+    assert np.max(np.abs(fast.thermal.T - plain.thermal.T)) < 1e-5
+
+
+def test_current_driven_point_reproduces_the_voltage_driven_one():
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    by_v = et.operating_point(voltage_V=0.012, tol_K=1e-7)
+    by_i = et.operating_point(current=by_v.current, tol_K=1e-7)
+    assert abs(by_i.voltage_V / 0.012 - 1) < 1e-6
+    assert abs(by_i.current / by_v.current - 1) < 1e-9
+    # from a start point (temperature carried), too
+    again = et.operating_point(current=by_v.current, start=by_i, tol_K=1e-7)
+    assert again.iterations <= 2 and abs(again.voltage_V / 0.012 - 1) < 1e-6
 
 
 def test_thermal_runaway_is_reported_not_converged_to_an_absurd_temperature():
     dm = resistor_device()
     with pytest.raises(ValueError):
         film_temperature(0.02)                       # no steady state: the closed form has no root
+    et = Electrothermal(dm, CONTACTS, BCS)
     with pytest.raises(ConvergenceError, match="runaway") as err:
-        solve_operating_point(dm, CONTACTS, {"anode": 0.02}, BCS, max_iter=200)
+        et.operating_point(voltage_V=0.02, max_iter=200)
     assert err.value.last_state is not None
 
 
 def test_one_way_heating_uses_the_ambient_resistance():
     dm = resistor_device()
     V = 0.02
-    point = solve_operating_point(dm, CONTACTS, {"anode": V}, BCS, one_way=True)
+    point = Electrothermal(dm, CONTACTS, BCS).operating_point(voltage_V=V, one_way=True)
     rise = point.thermal.T[dm.node_map].mean() - 300
     assert point.iterations == 1
     assert np.isclose(rise, H / K_SUB * V ** 2 * q * ND * MU / L, rtol=1e-3)
 
 
-def test_ramp_keeps_completed_points_and_bad_relaxation_is_refused():
+def test_ramp_keeps_completed_points_and_bad_input_is_refused():
     dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
     with pytest.raises(InputError, match="omega"):
-        solve_operating_point(dm, CONTACTS, {"anode": 0.01}, BCS, omega=1.5)
+        et.operating_point(voltage_V=0.01, omega=1.5)
+    with pytest.raises(InputError, match="j_A_per_cm2"):
+        et.operating_point(j_A_per_cm2=18.0)         # no stack: no aperture area
+    with pytest.raises(InputError, match="mode"):
+        et.ramp([0.01], mode="amps")
     with pytest.raises(ConvergenceError) as err:
-        electrothermal_ramp(dm, CONTACTS, "anode", [0.005, 0.01, 0.03], BCS, max_iter=3, tol_K=1e-9, progress=False)
+        et.ramp([0.005, 0.01, 0.03], max_iter=3, tol_K=1e-9, progress=False)
     assert isinstance(err.value.completed, list)
-    pts = electrothermal_ramp(dm, CONTACTS, "anode", [0.005, 0.01], BCS, progress=False)
+    pts = et.ramp([0.005, 0.01], progress=False)
     assert pts[1].max_rise_K > pts[0].max_rise_K > 0

@@ -127,8 +127,9 @@ class _Pardiso:
         B = None if self._pattern is None or reanalyse else self._on_pattern(A)
         if B is None:
             if self._pattern is not None and not reanalyse and self._pattern[0].size == A.shape[0] + 1:
-                union = (abs(A) + sp.csr_matrix((np.ones(self._pattern[2].size), self._pattern[1],
-                                                 self._pattern[0]), shape=A.shape)).tocsr()
+                ones = sp.csr_matrix((np.ones(A.indices.size), A.indices, A.indptr), shape=A.shape)
+                union = (ones + sp.csr_matrix((np.ones(self._pattern[2].size), self._pattern[1],
+                                               self._pattern[0]), shape=A.shape)).tocsr()
                 union.sort_indices()
                 self._pattern = (union.indptr, union.indices, _keys(union))
             else:

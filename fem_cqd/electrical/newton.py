@@ -24,7 +24,9 @@
   updates of 1e14-1e30 V (clipped), densities that appeared where none can come from, and Newton
   creeping by V_T per iteration long after everything else had converged (lim2018 stack). The set
   is taken at the first iterate and may only shrink: a node whose carrier becomes present is
-  released and solved for;
+  released and solved for; and at convergence every held row must balance to ``HELD_RTOL`` x the
+  largest edge current, or that carrier is released everywhere and the iteration goes on (held
+  electrons in poly-TPD that leak in from TCTA at 330 K had given a wrong, converged, state);
 - divergence: a solve stops when its largest residual has grown ``DIVERGED``-fold over the first
   iterate's (the continuation then halves the step) instead of running out its iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
@@ -49,6 +51,7 @@ from .system import evaluate, rhs
 
 EQUATIONS = ("Poisson", "electron continuity", "hole continuity")
 DIVERGED = 1e8         # growth of the largest residual over the first iterate's that ends a Newton solve
+HELD_RTOL = 1e-10      # imbalance of a held carrier's row (relative to the largest edge current) that releases it
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
 NEGLIGIBLE = 1e-20     # carrier density, relative to its largest, below which a carrier is absent
 
@@ -89,6 +92,7 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
         if subset is None:
             now = _absent(dev, fl)
             absent = now if absent is None else np.intersect1d(absent, now)   # released, never added
+            F_full = F
             J, F = _held(J, F, absent)
         try:
             if subset is not None:
@@ -106,7 +110,10 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
         if absent is not None:
             _merge(z, absent)
         if size < atol:
-            return z, it
+            wrong = _wrongly_held(absent, F_full, fl) if absent is not None else None
+            if wrong is None:
+                return z, it
+            absent = absent[absent % 3 != wrong]          # that carrier is solved for from here on
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
 
 
@@ -149,6 +156,17 @@ def _absent(dev: Device, fl) -> np.ndarray:
         absent = dev.node_semi & ~dev.node_cond & (near < NEGLIGIBLE * dens.max())
         out.append(3 * np.flatnonzero(absent) + off)
     return np.sort(np.concatenate(out))
+
+
+def _wrongly_held(absent, F, fl):
+    """1 (electrons) or 2 (holes) if a held quasi-Fermi potential's own continuity row is out of
+    balance by more than ``HELD_RTOL`` x the largest edge current of the device -- the carrier
+    is present there after all (it flows in from a neighbour) -- else None."""
+    if absent.size == 0:
+        return None
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in (fl.In, fl.Ip, fl.Ic))
+    bad = absent[np.abs(F[absent]) > HELD_RTOL * scale]
+    return int(bad[0] % 3) if bad.size else None
 
 
 def _merge(z, absent):
@@ -293,7 +311,7 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
                 znew, it = newton(dev, z, volts, linear, driven, targets)
         except (_Failed, SingularJacobian) as exc:
             step *= 0.5
-            if step < min_step:
+            if step < min_step or not (any(dvolts.values()) or np.any(dtargets)):   # nothing to step
                 state = start if lam == 0 else make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
                 raise ConvergenceError(
                     f"{label}: stopped at {_describe(state)}; a step of {step * 2:.3g} of the way "

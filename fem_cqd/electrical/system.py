@@ -9,14 +9,15 @@ Rows replaced by constraints (affine in z):
 - ohmic contact, semiconductor node:  psi = psi_neutral(V), phi_n = phi_p = V
 - ohmic contact, conductor node:      phi = V
 - Schottky contact, semiconductor node: psi = V - W_F (phi_n, phi_p free; thermionic terms)
-- current-driven contact c: extra row  I_c(z) - I_target = 0,  I_c = sum over its nodes of the
-  electron + hole (+ conductor) current flowing from the node into the device.
+- current-driven contact c: extra row  I_c(z) - I_target = 0,  I_c = the electron + hole (+
+  conductor) current leaving the contact's nodes and the conductor region behind them (ITO, a
+  metal) into the rest of the device, summed over the edges that leave the region (the edges
+  inside it would only cancel, and add round-off); its Jacobian row is the sum of the region's rows.
 
-Terminal currents of contacts on a conductor (ITO, a metal) are reported over the conductor
-region behind the contact when the contact nodes cannot resolve them (:func:`terminal_currents`).
-The current-drive row still sums over the contact nodes: driving the current of a contact on a
-film so conductive that its ohmic drop is below the resolution of the potential is not possible
-(drive the other contact, or a voltage).
+Terminal currents of contacts on a conductor are read over the conductor region behind the
+contact when the contact nodes cannot resolve them (:func:`terminal_currents`): in ITO or a metal
+the ohmic drop can lie below the floating-point resolution of the potential. The current-drive row
+always sums over the region (the edges inside it cancel), so a contact on ITO can be driven.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class Constraints:
     G: sp.csr_matrix            # constraint rows, linear part
     h_fixed: np.ndarray         # constraint right-hand side independent of the contact voltages
     h_volt: dict                # contact -> (rows, offsets): h[rows] = V + offsets (+ neutral psi, params)
-    select: dict                # contact -> (3N,) row selector of the contact-node current (current drive)
+    select: dict                # contact -> (3N,) selector of the rows of its region (current-drive Jacobian)
     region: dict                # contact -> contact nodes + the conductor region behind them
     layout: "JacobianLayout | None" = None
 
@@ -141,11 +142,11 @@ def build_constraints(dev: Device) -> Constraints:
         # a contact row may already hold a tie (conductor nodes): the contact replaces only phi
         Gr.append(rows); Gc.append(rows); Gv.append(np.ones(rows.size))
         h_volt[c.boundary] = (rows, offs)
-        sel = np.zeros(3 * N)
-        sel[3 * nodes + 1] = 1.0; sel[3 * nodes + 2] = 1.0
-        select[c.boundary] = sel
         others = np.setdiff1d(np.concatenate([dev.contact_nodes[o.boundary] for o in dev.contacts]), nodes)
         regions[c.boundary] = np.union1d(nodes, _conductor_region_nodes(dev, nodes[kind == 1], others))
+        sel = np.zeros(3 * N)
+        sel[3 * regions[c.boundary] + 1] = 1.0; sel[3 * regions[c.boundary] + 2] = 1.0
+        select[c.boundary] = sel
     G = sp.csr_matrix((np.concatenate(Gv), (np.concatenate(Gr), np.concatenate(Gc))), shape=(3 * N, 3 * N))
     # P: keep rows; at conductor nodes the phi row also collects the hole row
     Pr = [np.arange(3 * N)]; Pc = [np.arange(3 * N)]; Pv = [keep]
@@ -179,7 +180,7 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
         volts[name] = z[N3 + k]
     r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian)
     F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(dev, volts)
-    extra = [cons.select[name] @ r_int - I for name, I in zip(driven, targets)]
+    extra = [_net_current(dev, fl, _inside(dev, cons.region[name])) - I for name, I in zip(driven, targets)]
     F = np.concatenate([F, extra]) if driven else F
     if not jacobian:
         return F, None, (r_int, fl)
@@ -197,6 +198,12 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
         if J.shape[1] < N3 + m:      # bmat drops an empty block column
             J = sp.csr_matrix((J.data, J.indices, J.indptr), shape=(N3 + m, N3 + m))
     return F, J.tocsr(), (r_int, fl)
+
+
+def _inside(dev: Device, nodes) -> np.ndarray:
+    inside = np.zeros(dev.n_nodes, bool)
+    inside[nodes] = True
+    return inside
 
 
 def _net_current(dev: Device, fl, inside: np.ndarray) -> float:
