@@ -16,7 +16,25 @@ Cases (each a row in results/organic_analytic.json; run ``python benchmarks/orga
   statistics functions vs scipy.integrate.quad of both Gaussian-DOS integrals written in energy;
 - timing: 1e5 Gauss-Fermi evaluations at s = 2, 4, 8 and 1e5 Fermi-Dirac evaluations.
 
-Device rows (hole-only Gauss-Fermi device vs solve_bvp, ...) are added by ``device_rows`` later.
+Device rows (``device_rows``; the independent references are in ``_organic_bvp.py``):
+
+- hole-only Gauss-Fermi device (anode W 5.2 eV / 100 nm, HOMO 5.3 eV, sigma 0.1 eV, N0 1e21 cm^-3,
+  eps_r 3, mu 1e-4 cm^2/Vs / cathode W 4.8 eV) vs scipy solve_bvp of the same equations with its own
+  quad Gauss-Fermi integrals: J per bias (0.5 .. 8 V) and mesh (h_max 2 .. 0.125 nm, graded from
+  0.01 nm at both contacts), tolerance 1 %; p and psi profiles; Poole-Frenkel (gamma 3e-3
+  sqrt(cm/V)); the BVP's own convergence (tol 1e-6 vs 1e-8, field regularisation F_0);
+- zero equilibrium current with Gauss-Fermi and Fermi-Dirac heterointerfaces (round-off; exactly 0
+  for phi = 0 on any potential) and the flux on random potentials and excess chemical potentials;
+- equilibrium densities on both sides of degenerate Gauss-Fermi heterointerface nodes (and of a
+  Fermi-Dirac oxide) of a solved device vs quad: 1e-9;
+- EGDM vs the Pasveer et al. formula (grid in T, c, F; held values; temperature law; a device's
+  edge mobilities): 1e-12;
+- image-force lowering: the shift the fluxes see vs sqrt(q F/(4 pi eps))/V_T: 1e-6; the current
+  ratio with / without it (and, informational, its mesh dependence against the lowered-barrier
+  solve_bvp: a known fem_cqd issue, see tests/test_organic.py);
+- analytic Jacobian vs central differences on an axisymmetric device with every feature (1e-6),
+  and its current and energy conservation at 3 V (1e-9, 1e-8);
+- timings.
 """
 from __future__ import annotations
 
@@ -32,6 +50,7 @@ from scipy import integrate, optimize
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from fem_cqd.constants import q as q_e                                        # noqa: E402
 from fem_cqd.constants import thermal_voltage                                 # noqa: E402
 from fem_cqd.electrical import statistics as st                               # noqa: E402
 
@@ -253,10 +272,325 @@ def statistics_rows():
     return gauss_fermi_rows(row) + fermi_dirac_rows(row) + heterointerface_rows(row) + timing_rows(row)
 
 
+# --- device rows -------------------------------------------------------------------------------
+DEVICE_BIASES = (0.5, 1.0, 2.0, 4.0, 8.0)
+DEVICE_HMAX = (2e-9, 1e-9, 0.5e-9, 0.25e-9, 0.125e-9)
+
+
+def _hole_only_rows(row, ob):
+    from fem_cqd.electrical import ramp
+    rows = []
+    ref = ob.HoleOnlyDevice()
+    t0 = time.perf_counter()
+    bvp = ref.sweep(DEVICE_BIASES, step=0.5, tol=1e-8)
+    t_bvp = time.perf_counter() - t0
+    loose = ref.sweep((1.0, 4.0), step=1.0, tol=1e-6)
+    rows += [row(f"hole-only GF device: solve_bvp tol 1e-6 vs 1e-8, V = {V:g} V", "J (A/m^2)", loose[V]["J"],
+                 bvp[V]["J"], 1e-6) for V in (1.0, 4.0)]
+    rows.append(row("hole-only GF device: solve_bvp equilibrium reaches the cathode density (g-table check)",
+                    "z(L) - ln(p_c/p_s)", abs(ref.equilibrium(tol=1e-8)["z_end_error"]), 0.0, 1e-6))
+    timing = {}
+    for hmax in DEVICE_HMAX:
+        t0 = time.perf_counter()
+        tm, dev, w = ob.fem_hole_only(ref, hmax=hmax)
+        states = ramp(dev, "bottom", DEVICE_BIASES, progress=False)
+        timing[hmax] = (time.perf_counter() - t0, tm.mesh.p.shape[1] // 2)
+        for st, V in zip(states, DEVICE_BIASES):
+            rows.append(row(f"hole-only GF device vs solve_bvp: V = {V:g} V, h_max = {hmax * 1e9:g} nm "
+                            f"({timing[hmax][1]} nodes in y)", "J (A/m^2)", st.currents["bottom"] / w, bvp[V]["J"],
+                            1e-2))
+        if hmax == 0.5e-9:
+            p = tm.mesh.p
+            col = np.flatnonzero((p[0] == 0) & (p[1] > 0) & (p[1] < ref.L))
+            col = col[np.argsort(p[1, col])]
+            probes = np.array([2, 10, 30, 50, 70, 90, 98]) * 1e-9
+            idx = col[[int(np.argmin(np.abs(p[1, col] - y))) for y in probes]]
+            for st, V in zip(states, DEVICE_BIASES):
+                psi_b, p_b, phip_b = ref.profiles(bvp[V], p[1, idx])
+                rows.append(row(f"hole-only GF device profile vs solve_bvp at y = 2..98 nm, V = {V:g} V, h_max 0.5 nm",
+                                "max |p/p_bvp - 1|", float(np.max(np.abs(st.p[idx] / p_b - 1))), 0.0, 1e-2))
+                rows.append(row(f"hole-only GF device profile vs solve_bvp at y = 2..98 nm, V = {V:g} V, h_max 0.5 nm",
+                                "max |psi - psi_bvp| (V)", float(np.max(np.abs(st.psi[idx] - psi_b))), 0.0, 1e-3))
+                rows.append(row(f"hole-only GF device profile vs solve_bvp at y = 2..98 nm, V = {V:g} V, h_max 0.5 nm",
+                                "max |phi_p - phi_p,bvp| (V)", float(np.max(np.abs(st.phi_p[idx] - phip_b))), 0.0, 1e-3))
+    # Poole-Frenkel
+    # (the BVP regularises F as sqrt(psi'^2 + F_0^2) with F_0 = 1000 V/m, fem_cqd with 1 V/m: the
+    # sqrt(|F|) cusp of mu at the virtual anode defeats solve_bvp's mesh refinement below ~100 V/m)
+    pf = ob.HoleOnlyDevice(gamma=3e-4, F0=1000.0)
+    pf_b = pf.sweep((1.0, 2.0, 4.0), step=0.5, tol=1e-7)
+    pf_loose = pf.sweep((1.0, 4.0), step=0.5, tol=1e-6)
+    pf_100 = ob.HoleOnlyDevice(gamma=3e-4, F0=100.0).sweep((1.0, 4.0), step=0.5, tol=1e-6)
+    for V in (1.0, 4.0):
+        rows.append(row(f"hole-only GF+PF device: solve_bvp tol 1e-6 vs 1e-7, V = {V:g} V", "J (A/m^2)",
+                        pf_loose[V]["J"], pf_b[V]["J"], 1e-6))
+        rows.append(row(f"hole-only GF+PF device: solve_bvp field regularisation F_0 = 100 vs 1000 V/m (fem_cqd: "
+                        f"1 V/m), V = {V:g} V", "J (A/m^2)", pf_100[V]["J"], pf_loose[V]["J"], 1e-5))
+    for hmax in (1e-9, 0.5e-9, 0.25e-9):
+        tm, dev, w = ob.fem_hole_only(pf, hmax=hmax)
+        for st, V in zip(ramp(dev, "bottom", (1.0, 2.0, 4.0), progress=False), (1.0, 2.0, 4.0)):
+            rows.append(row(f"hole-only GF device, Poole-Frenkel gamma 3e-3 sqrt(cm/V), vs solve_bvp: V = {V:g} V, "
+                            f"h_max = {hmax * 1e9:g} nm", "J (A/m^2)", st.currents["bottom"] / w, pf_b[V]["J"], 1e-2))
+    rows.append(row(f"solve_bvp hole-only sweep 0 -> 8 V (tol 1e-8, {len(DEVICE_BIASES)} biases)", "seconds", t_bvp,
+                    None))
+    e = {h: abs(next(r for r in rows if r["case"].startswith(f"hole-only GF device vs solve_bvp: V = 4 V, h_max = "
+                                                            f"{h * 1e9:g} nm"))["rel_error"]) for h in DEVICE_HMAX}
+    for h1, h2 in zip(DEVICE_HMAX[:-1], DEVICE_HMAX[1:]):
+        rows.append(row(f"hole-only GF device, V = 4 V: observed order of the J error, h_max {h1 * 1e9:g} -> "
+                        f"{h2 * 1e9:g} nm (grading at the contacts fixed)", "log2(e1/e2)", math.log2(e[h1] / e[h2]),
+                        None))
+    for hmax, (t, n) in timing.items():
+        rows.append(row(f"fem_cqd hole-only ramp to {len(DEVICE_BIASES)} biases, h_max = {hmax * 1e9:g} nm ({n} nodes "
+                        "in y, incl. equilibrium)", "seconds", t, None))
+    return rows
+
+
+def _equilibrium_rows(row, ob):
+    from fem_cqd.constants import q
+    from fem_cqd.electrical import solve_equilibrium
+    from fem_cqd.electrical.bernoulli import bernoulli
+    from fem_cqd.electrical.driftdiffusion import IA, assemble
+    from fem_cqd.electrical.eafe import electron_current, hole_current
+    from fem_cqd.electrical.system import terminal_currents
+    rows = []
+    tm, dev = ob.hetero_device()
+    eq = solve_equilibrium(dev)
+    live = dev.node_semi
+    rows.append(row("equilibrium, GF + FD heterointerfaces (2D, p-doped GF layers, degenerate oxide)",
+                    "max |phi_n|, |phi_p| (V)", float(max(np.abs(eq.phi_n[live]).max(), np.abs(eq.phi_p[live]).max())),
+                    0.0, 1e-14))
+    _, _, _, _, fl = assemble(dev, eq.x, jacobian=False)
+    S = dev.semi
+    c = dev.geom.weight[:, S] * q * dev.VT[S]
+    one_p = np.abs(c * fl.mu_p * fl.p[IA] * bernoulli(fl.Dp))
+    one_n = np.abs(c * fl.mu_n * fl.n[IA] * bernoulli(-fl.Dn))
+    rel = max(float(np.max(np.abs(fl.Ip) / np.maximum(one_p, 1e-300))),
+              float(np.max(np.abs(fl.In) / np.maximum(one_n, 1e-300))))
+    rows.append(row("equilibrium, GF + FD heterointerfaces: edge currents / one-way fluxes c n B(D)",
+                    "max relative", rel, 0.0, 1e-12))
+    scale = max(one_p.max(), one_n.max())
+    rows.append(row("equilibrium, GF + FD heterointerfaces: terminal currents / largest one-way edge flux",
+                    "max relative", max(abs(v) for v in eq.currents.values()) / scale, 0.0, 1e-12))
+    rng = np.random.default_rng(3)
+    nonzero = 0
+    for k in range(5):
+        x = np.zeros_like(eq.x)
+        x[0::3] = eq.psi + (rng.uniform(-1, 1, eq.psi.size) if k else 0.0)
+        _, _, _, _, f0 = assemble(dev, x, jacobian=False)
+        nonzero += int(np.count_nonzero(f0.In) + np.count_nonzero(f0.Ip) + np.count_nonzero(f0.Ic))
+        nonzero += sum(v != 0 for v in terminal_currents(dev, f0).values())
+    rows.append(row("phi_n = phi_p = 0 on the solved and 4 random potentials (GF + FD device): edge and terminal "
+                    "currents", "count of nonzero", float(nonzero), 0.0, 0.0))
+    n = 1_000_000
+    dpsi = rng.uniform(-2.0, 2.0, n) / thermal_voltage(300.0)
+    ga, gb = rng.uniform(-32, 0, n), rng.uniform(-32, 0, n)
+    La = np.log(1e27) + rng.uniform(-60, 0, n)
+    zero = np.zeros(n)
+    cnt = int(np.count_nonzero(electron_current(1e-25, La, dpsi + ga - gb, zero)[0])
+              + np.count_nonzero(hole_current(1e-25, La, dpsi - ga + gb, zero)[0]))
+    rows.append(row("ECP flux at s = t = 0, 1e6 random (dpsi, gamma_a, gamma_b, ln n_a) per carrier", "count of nonzero",
+                    float(cnt), 0.0, 0.0))
+    # heterointerface densities
+    kT = float(thermal_voltage(300.0))
+    t = dev.geom.t[:, S]
+    region = np.array(tm.region_names)[tm.element_region[S]]
+    errs, ratio_err, ratios = [], [], []
+    for node in np.unique(t[:, region == "A"]):
+        kb = np.argwhere((t == node) & (region == "B")[None, :])
+        if not kb.size:
+            continue
+        ka = np.argwhere((t == node) & (region == "A")[None, :])[0]
+        pa, pb = fl.p[ka[0], ka[1]], fl.p[kb[0][0], kb[0][1]]
+        ra = math.exp(ob.hole_density_energy(-eq.phi_p[node], -5.3 - eq.psi[node], 0.08, kT, 1e27))
+        rb = math.exp(ob.hole_density_energy(-eq.phi_p[node], -5.6 - eq.psi[node], 0.12, kT, 1e27))
+        errs += [abs(pa / ra - 1), abs(pb / rb - 1)]
+        ratio_err.append(abs((pb / pa) / (rb / ra) - 1))
+        ratios.append(rb / ra)
+    rows.append(row(f"heterointerface densities, solved GF/GF equilibrium ({len(ratio_err)} nodes, HOMO 5.3/5.6 eV, "
+                    "sigma 0.08/0.12 eV, degenerate) vs quad in energy", "max |p/p_quad - 1|", max(errs), 0.0, 1e-9))
+    rows.append(row(f"heterointerface density ratio p_B/p_A, solved device (ratios {min(ratios):.4g} .. "
+                    f"{max(ratios):.4g}) vs quad", "max relative error", max(ratio_err), 0.0, 1e-9))
+    ferr = []
+    for node in np.unique(t[:, region == "C"]):
+        kb = np.argwhere((t == node) & (region == "B")[None, :])
+        if not kb.size:
+            continue
+        kc = np.argwhere((t == node) & (region == "C")[None, :])[0]
+        eta = (eq.psi[node] + 3.9 - eq.phi_n[node]) / kT
+        ferr.append(abs(fl.n[kc[0], kc[1]] / (2e24 * math.exp(ob.fermi_dirac_half_quad(eta))) - 1))
+    rows.append(row(f"GF/FD interface: oxide electron density, solved device ({len(ferr)} nodes) vs quad of F_1/2",
+                    "max |n/n_quad - 1|", max(ferr), 0.0, 1e-9))
+    return rows
+
+
+def _egdm_rows(row, ob):
+    import dataclasses
+
+    from fem_cqd.constants import k_B, q
+    from fem_cqd.electrical import Contact, build_device, solve_bias
+    from fem_cqd.electrical import mobility as mob
+    from fem_cqd.electrical.driftdiffusion import IA, IB, assemble
+    rows = []
+    sigma, a, mu_star = 0.1, 1e-9, 3e-2
+    s300 = sigma / float(thermal_voltage(300.0))
+    mu_300 = mu_star * 1.8e-9 * math.exp(-0.42 * s300 ** 2)
+
+    def fem(T, ca3, F):
+        T, ca3, F = np.broadcast_arrays(np.asarray(T, float), np.asarray(ca3, float), np.asarray(F, float))
+        mu0 = mob.egdm_prefactor(mu_300, 0.0, sigma, T)
+        return mob.egdm(mob.Inputs(mu0=mu0, gamma=0 * mu0, F=F, L_edge=np.broadcast_to(np.log(ca3 / a ** 3),
+                                   (3,) + ca3.shape), s_hat=sigma * q / (k_B * T), a=np.full(T.shape, a),
+                                   sigma=np.full(T.shape, sigma)))
+    T = sigma * q / k_B / np.linspace(3.0, 6.0, 13)
+    ca3 = np.geomspace(1e-10, 0.1, 19)
+    F = np.linspace(0.0, 2.0, 11) * sigma / a
+    TT, CC, FF = np.meshgrid(T, ca3, F, indexing="ij")
+    mu = fem(TT, CC, FF)[0]
+    want = ob.egdm_pasveer(mu_star, sigma, TT, CC, FF, a)
+    rows.append(row("EGDM vs Pasveer et al. 2005 formula: sigma/kT 3..6, c a^3 1e-10..0.1, F e a/sigma 0..2 "
+                    f"({mu[0].size} points)", "max relative error", float(np.max(np.abs(mu[0] / want - 1))), 0.0, 1e-12))
+    edge = ob.egdm_pasveer(mu_star, sigma, TT[..., :1][:, :1], 0.1, 2 * sigma / a, a)
+    held = fem(TT[:, :1, :1], 0.5, 5 * sigma / a)[0]
+    rows.append(row("EGDM beyond c a^3 = 0.1 and F^ = 2 (0.5, 5): held at the edge values", "max relative error",
+                    float(np.max(np.abs(held[0] / edge - 1))), 0.0, 1e-12))
+    law = np.exp(-0.42 * ((sigma * q / (k_B * T)) ** 2 - s300 ** 2))
+    got = mob.egdm_prefactor(mu_300, 0.0, sigma, T) / mu_300
+    rows.append(row("EGDM temperature law mu0(T)/mu0(300 K) = exp(-c2 (s(T)^2 - s(300)^2))", "max relative error",
+                    float(np.max(np.abs(got / law - 1))), 0.0, 1e-12))
+    # a device's edge mobilities
+    ref = ob.HoleOnlyDevice()
+    tm, _, w = ob.fem_hole_only(ref, hmax=1e-9)
+    tm = dataclasses.replace(tm, region_materials=tuple(dataclasses.replace(m, mobility_model="egdm")
+                                                        if m.name == "org" else m for m in tm.region_materials))
+    dev = build_device(tm, [Contact("bottom"), Contact("top")])
+    st = solve_bias(dev, {"bottom": 3.0})
+    _, _, _, _, fl = assemble(dev, st.x, jacobian=False)
+    S = dev.semi
+    aa = ref.N0 ** (-1 / 3)
+    G = ob.element_gradients(tm.mesh.p, tm.mesh.t[:, S], st.psi)
+    Fe = np.sqrt(G[0] ** 2 + G[1] ** 2 + 1.0)
+    star = ref.mu0 / (1.8e-9 * math.exp(-0.42 * s300 ** 2))
+    c = np.sqrt(fl.p[IA] * fl.p[IB]) * aa ** 3
+    want = ob.egdm_pasveer(star, ref.sigma, 300.0, np.minimum(c, 0.1), np.minimum(Fe, 2 * ref.sigma / aa)[None, :], aa)
+    rows.append(row("EGDM edge mobilities of a solved hole-only device at 3 V (assemble) vs formula at sqrt(p_a p_b), "
+                    "|grad psi| (held where c a^3 > 0.1 or F^ > 2)", "max relative error",
+                    float(np.max(np.abs(fl.mu_p / want - 1))), 0.0, 1e-12))
+    return rows
+
+
+def _image_force_rows(row, ob):
+    from fem_cqd.electrical import ramp, solve_bias
+    from fem_cqd.electrical.driftdiffusion import assemble
+    rows = []
+    ref = ob.HoleOnlyDevice(W_a=4.6)                       # injection-limited anode: 0.7 eV below the HOMO centre
+    VT = float(thermal_voltage(300.0))
+    err = {"holes": 0.0, "electrons": 0.0}
+    held = 0.0
+    off_interface = 0.0
+    for V in (2.0, 4.0, 8.0, -2.0):
+        tm, dev, w = ob.fem_hole_only(ref, hmax=1e-9, image_force=True)
+        st = solve_bias(dev, {"bottom": V})
+        _, _, _, _, fl = assemble(dev, st.x, jacobian=False)
+        S = dev.semi
+        t = tm.mesh.t[:, S]
+        par = dev.params
+        Ln, _, _, Lp, _, _ = dev.log_densities(S, st.psi[t], st.phi_n[t], st.phi_p[t], par.VT[S], par.s_n[S],
+                                               par.s_p[S], dev.statistics)
+        E = -ob.element_gradients(tm.mesh.p, t, st.psi)    # own element field; interface normal (0, 1)
+        on = tm.mesh.p[1][t] == 0.0
+        for name, shift, sign in (("holes", fl.Lp_edge - Lp, 1.0), ("electrons", fl.Ln_edge - Ln, -1.0)):
+            F = np.broadcast_to(sign * E[1], on.shape)[on]
+            want = np.sqrt(q_e * np.maximum(F, 0) / (4 * np.pi * ref.eps)) / VT
+            push = F > 1e3
+            if push.any():
+                err[name] = max(err[name], float(np.max(np.abs(shift[on][push] / want[push] - 1))))
+            if (~push).any():
+                held = max(held, float(np.max(np.abs(shift[on][~push]))))
+            off_interface = max(off_interface, float(np.max(np.abs(shift[~on]))))
+    rows.append(row("image-force shift of ln p at the anode vertices vs sqrt(qF/(4 pi eps))/V_T (V = 2, 4, 8 V)",
+                    "max relative error", err["holes"], 0.0, 1e-6))
+    rows.append(row("image-force shift of ln n at the anode vertices vs sqrt(qF/(4 pi eps))/V_T (V = -2 V)",
+                    "max relative error", err["electrons"], 0.0, 1e-6))
+    rows.append(row("image-force shift where the field holds the carrier back (smooth F_+ ~ 1/(4|F|))",
+                    "max |shift| (ln units)", held, 0.0, 1e-6))
+    rows.append(row("image-force shift away from the interface", "max |shift|", off_interface, 0.0, 0.0))
+    biases = (2.0, 4.0, 8.0)
+    plain = ref.sweep(biases, step=0.5, tol=1e-6)
+    lowered = {}
+    for V in biases:
+        res = plain[V]
+        for lam in np.linspace(0.1, 1.0, 10):              # continuation in the lowering
+            res = ref.solve(V, res, tol=1e-6, image_force=lam)
+        lowered[V] = res["J"] / plain[V]["J"]
+    for h0 in (0.002e-9, 0.01e-9, 0.1e-9, 1e-9):
+        J = []
+        for ifl in (False, True):
+            tm, dev, w = ob.fem_hole_only(ref, h0=h0, hmax=1e-9, image_force=ifl)
+            J.append(np.array([s.currents["bottom"] / w for s in ramp(dev, "bottom", biases, progress=False)]))
+        ratio = J[1] / J[0]
+        if h0 == 0.01e-9:
+            bad = int(np.sum(ratio <= 1) + np.sum(np.diff(ratio) <= 0))
+            rows.append(row(f"image-force lowering raises J, more at higher field (W_a 4.6 eV, V = 2, 4, 8 V: ratios "
+                            + ", ".join(f"{r:.4g}" for r in ratio) + ")", "violations", float(bad), 0.0, 0.0))
+        for k, V in enumerate(biases):
+            rows.append(row(f"KNOWN ISSUE (xfail in tests/test_organic.py): image-force J ratio, first element h0 = "
+                            f"{h0 * 1e9:g} nm, V = {V:g} V, vs solve_bvp with the lowered-barrier boundary density",
+                            "J ratio", float(ratio[k]), lowered[V], None))
+    return rows
+
+
+def _feature_rows(row, ob):
+    from fem_cqd.electrical import solve_bias, solve_equilibrium
+    from fem_cqd.electrical.system import evaluate
+    rows = []
+    tm, dev = ob.feature_device()
+    t0 = time.perf_counter()
+    eq = solve_equilibrium(dev)
+    st = solve_bias(dev, {"bottom": 3.0}, start=eq)
+    t_solve = time.perf_counter() - t0
+    rng = np.random.default_rng(5)
+    worst = 0.0
+    for base, volts in ((eq.x, {"bottom": 0.0, "top": 0.0}), (st.x, {"bottom": 3.0, "top": 0.0})):
+        for amp in (0.0, 0.05):
+            z = base + amp * rng.standard_normal(base.size)
+            for driven in ((), ("bottom",)):
+                zz = np.r_[z, volts["bottom"]] if driven else z
+                targets = (st.currents["bottom"],) if driven else ()
+                F, J, _ = evaluate(dev, zz, volts, driven, targets)
+                for _k in range(3):
+                    v = rng.standard_normal(zz.size)
+                    h = 1e-6
+                    fd = (evaluate(dev, zz + h * v, volts, driven, targets, jacobian=False)[0]
+                          - evaluate(dev, zz - h * v, volts, driven, targets, jacobian=False)[0]) / (2 * h)
+                    scale = np.abs(J).max(axis=1).toarray().ravel() * np.abs(v).max() + 1e-300
+                    worst = max(worst, float(np.max(np.abs(J @ v - fd) / scale)))
+    rows.append(row("Jacobian vs central differences: axisymmetric GF+EGDM / GF+PF+Langevin / FD device, image-force "
+                    "anode, insulator notch (equilibrium and 3 V, +-noise, voltage and current drive)",
+                    "max scaled error", worst, 0.0, 1e-6))
+    I = st.currents["bottom"]
+    rows.append(row("feature device at 3 V: anode + cathode current", "|I_a + I_c| / I_a",
+                    abs(I + st.currents["top"]) / abs(I), 0.0, 1e-9))
+    rows.append(row("feature device at 3 V: heat + emitted light vs sum V I", "relative error",
+                    abs(st.heat.sum() + st.emitted_power - st.power_in) / abs(st.power_in), 0.0, 1e-8))
+    rows.append(row(f"feature device ({dev.n_nodes} nodes): equilibrium + solve_bias to 3 V", "seconds", t_solve, None))
+    return rows
+
+
+def device_rows():
+    """All device rows (module doc): hole-only device vs solve_bvp, zero equilibrium current,
+    heterointerface densities, EGDM, image-force lowering, Jacobian and conservation, timings."""
+    import _organic_bvp as ob
+    from _report import row
+    t0 = time.time()
+    rows = (_hole_only_rows(row, ob) + _equilibrium_rows(row, ob) + _egdm_rows(row, ob) + _image_force_rows(row, ob)
+            + _feature_rows(row, ob))
+    rows.append(row("organic_analytic device rows", "seconds", time.time() - t0, None))
+    return rows
+
+
 def main():
     from _report import report, row
     t0 = time.time()
-    rows = statistics_rows()
+    rows = statistics_rows() + device_rows()
     rows.append(row("organic_analytic total", "seconds", time.time() - t0, None))
     report("organic_analytic", rows)
 
