@@ -277,6 +277,9 @@ def validate_electrical(m: Material, where: str) -> None:
         v = getattr(m, prop)
         if v is not None and not (np.isfinite(v) and v > 0):
             raise InputError(f"{where}.{prop}", v, "a lifetime > 0 s")
+    if m.energy_reference not in _NAMES["energy_reference"]:
+        raise InputError(f"{where}.energy_reference", m.energy_reference,
+                         "one of " + ", ".join(repr(a) for a in _NAMES["energy_reference"]))
     if m.statistics not in STATISTICS:
         raise InputError(f"{where}.statistics", m.statistics, "one of " + ", ".join(sorted(STATISTICS)))
     if m.mobility_model_name not in MOBILITY:

@@ -551,9 +551,6 @@ def test_bad_organic_input_names_field_and_value():
         _build(good, ifl=("nowhere",))
 
 
-@pytest.mark.xfail(strict=True, reason="fem_cqd bug: validate_electrical does not check energy_reference, so a "
-                   "Material made in code (with_overrides / dataclasses.replace, as sweeps do) with "
-                   "energy_reference='middle' builds and is silently treated as 'centre'")
 def test_energy_reference_is_validated_for_materials_made_in_code():
     from fem_cqd.materials import with_overrides
     with pytest.raises(InputError, match="energy_reference"):

@@ -12,7 +12,9 @@
   principle -- quasi-Fermi potentials lie between the contact potentials -- and the SG / EAFE
   M-matrix keeps it discretely, so a converged solution never touches the bound. Without it the
   quasi-Fermi potential of a carrier that is absent (electrons in poly-TPD, n ~ 1e-26 cm^-3) could
-  wander tens of volts in a Newton iterate, overflow exp() and fail the step (lim2018 stack, 2D);
+  wander tens of volts in a Newton iterate, overflow exp() and fail the step (lim2018 stack, 2D).
+  An entry at its bound whose update points out of it, and whose own row balances, counts as
+  converged (the bound is active);
 - convergence: the undamped update is below ``atol`` volts everywhere (default 1e-9 V_T); it is
   applied and the iteration stops, leaving an error O(atol^2) (quadratic convergence). One more
   step, as taken before, changed potentials by 1e-15 V and currents by 4e-16 relative on the 5k
@@ -104,7 +106,8 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
             raise _Failed(f"singular Jacobian ({exc})") from None
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
-        size = float(np.max(np.abs(dz))) if dz.size else 0.0
+        size = float(np.max(np.where(_pinned_and_balanced(clip.pinned(z, dz), F, fl), 0.0, np.abs(dz)))) \
+            if dz.size else 0.0
         z = z + _damped(dev, dz, c, subset is not None)
         clip(z)
         if absent is not None:
@@ -158,14 +161,25 @@ def _absent(dev: Device, fl) -> np.ndarray:
     return np.sort(np.concatenate(out))
 
 
+def _current_scale(fl) -> float:
+    """The largest edge current of an evaluation (A; A/m planar)."""
+    return max(float(np.max(np.abs(a), initial=0.0)) for a in (fl.In, fl.Ip, fl.Ic))
+
+
+def _pinned_and_balanced(pinned, F, fl):
+    """Entries at a clip bound with the update pointing out of it whose own row balances to
+    ``HELD_RTOL`` x the largest edge current: converged with the bound active. (An unbalanced
+    row at the bound is a Newton iterate gone astray, not a solution.)"""
+    return pinned & (np.abs(F) <= HELD_RTOL * _current_scale(fl))
+
+
 def _wrongly_held(absent, F, fl):
     """1 (electrons) or 2 (holes) if a held quasi-Fermi potential's own continuity row is out of
     balance by more than ``HELD_RTOL`` x the largest edge current of the device -- the carrier
     is present there after all (it flows in from a neighbour) -- else None."""
     if absent.size == 0:
         return None
-    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in (fl.In, fl.Ip, fl.Ic))
-    bad = absent[np.abs(F[absent]) > HELD_RTOL * scale]
+    bad = absent[np.abs(F[absent]) > HELD_RTOL * _current_scale(fl)]
     return int(bad[0] % 3) if bad.size else None
 
 
@@ -195,18 +209,28 @@ def _held(J, F, held):
 
 def _fermi_bounds(dev: Device, voltages, driven=()):
     """In-place clip of phi_n, phi_p at semiconductor / conductor nodes to the contact-voltage range
-    widened by 10 V_T (driven contacts: their current voltage, z[3N + k]); see the module doc."""
+    widened by 10 V_T (driven contacts: their current voltage, z[3N + k]); see the module doc.
+    ``clip.pinned(z, dz)`` marks the entries at a bound whose update points out of it."""
     N = dev.n_nodes
     live = np.flatnonzero(dev.node_semi | dev.node_cond)
     idx = np.concatenate([3 * live + 1, 3 * live + 2])
     fixed = [float(v) for k, v in voltages.items() if k not in driven]
     margin = 10.0 * dev.VT_ref
 
-    def clip(z):
+    def bounds(z):
         vs = fixed + [float(z[3 * N + k]) for k in range(len(driven))]
-        if not vs:
-            return
-        z[idx] = np.clip(z[idx], min(vs) - margin, max(vs) + margin)
+        return (min(vs) - margin, max(vs) + margin) if vs else (-np.inf, np.inf)
+
+    def clip(z):
+        lo, hi = bounds(z)
+        z[idx] = np.clip(z[idx], lo, hi)
+
+    def pinned(z, dz):
+        lo, hi = bounds(z)
+        out = np.zeros(z.size, bool)
+        out[idx] = ((z[idx] >= hi) & (dz[idx] > 0)) | ((z[idx] <= lo) & (dz[idx] < 0))
+        return out
+    clip.pinned = pinned
     return clip
 
 
