@@ -245,17 +245,21 @@ class HoleOnlyDevice:
         with J (A/m^2, positive from anode to cathode), the solve_bvp solution, x (m).
 
         ``image_force`` (0..1): the anode barrier lowered by that fraction of the image-force
-        Delta phi at the anode field (the Dirichlet density of a lowered barrier, eta(0) =
-        (W_a - E_H + Delta phi)/V_T; not in equilibrium at V = 0, so reached by continuation)."""
+        Delta phi at the anode field: the anode acts with the work function W_a + Delta phi, i.e.
+        psi(0) = V - W_a - Delta phi and the hole density of that barrier, eta(0) =
+        (W_a - E_H + Delta phi)/V_T (fem_cqd's model: an effective work function of the interface
+        node; reached by continuation in the fraction)."""
         ua, uc, za, zc = self._bc_values(V)
         lg0 = math.log(self.N0 / self.p_s)
 
         def bc(ya, yb, par):
-            z0 = za
+            z0, u0 = za, ua
             if image_force:
-                eta0 = (self.W_a - self.E_H + image_force * self.lowering(ya[1])) / self.VT
+                dphi = image_force * self.lowering(ya[1])
+                eta0 = (self.W_a - self.E_H + dphi) / self.VT
                 z0 = lg0 + float(self.table.lnG_of(eta0))
-            return np.array([ya[0] - ua, yb[0] - uc, ya[2] - z0, yb[2] - zc])
+                u0 = ua - dphi / self.VT                  # u = psi / V_T
+            return np.array([ya[0] - u0, yb[0] - uc, ya[2] - z0, yb[2] - zc])
 
         xi = self.base_mesh()
         y = guess["sol"].sol(xi)

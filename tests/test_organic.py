@@ -360,37 +360,29 @@ def test_device_edge_mobilities_are_egdm_of_edge_density_and_element_field():
 # --- 6. image-force lowering -----------------------------------------------------------------------
 def _ifl_shift_check(ref, V):
     """Solve the hole-only device with image-force lowering at the anode at bias V; return (max relative
-    error of the shift of ln p / ln n the fluxes see where the field pushes that carrier in, max |shift|
-    where it holds it back, the state). The shift must be exactly 0 off the interface."""
+    error of the anode's effective-work-function shift phi - W_a - psi against sqrt(q F/(4 pi eps)) where
+    the field pushes holes in, max |shift| where it holds them back, the state)."""
     tm, dev, w = ob.fem_hole_only(ref, hmax=2e-9, image_force=True)
     st = solve_bias(dev, {"bottom": V})
-    _, _, _, _, fl = assemble(dev, st.x, jacobian=False)
+    imf = dev.image_force
+    assert np.all(imf["sign"] == 1.0)                      # the anode injects holes (0.7 eV vs 2+ eV)
+    nodes = imf["nodes"]
+    assert nodes.size >= 2 and np.all(tm.mesh.p[1][nodes] == 0.0)
+    got = st.phi_n[nodes] - ref.W_a - st.psi[nodes]        # phi_n holds the conductor potential there
     S = dev.semi
     t = tm.mesh.t[:, S]
-    par = dev.params
-    Ln, _, _, Lp, _, _ = dev.log_densities(S, st.psi[t], st.phi_n[t], st.phi_p[t], par.VT[S], par.s_n[S],
-                                           par.s_p[S], dev.statistics)
     E = -ob.element_gradients(tm.mesh.p, t, st.psi)              # (2, ns)
-    on = (tm.mesh.p[1][t] == 0.0)                          # vertices on the anode interface
-    assert on.sum() >= 2
-    eps = ref.eps
-    worst_rel, worst_off = 0.0, 0.0
-    for shift, sign in ((fl.Lp_edge - Lp, 1.0), (fl.Ln_edge - Ln, -1.0)):
-        assert np.all(shift[~on] == 0)
-        F = np.broadcast_to(sign * E[1], on.shape)[on]            # normal (0, 1) into the layer
-        want = np.sqrt(q * np.maximum(F, 0) / (4 * np.pi * eps)) / VT300
-        got = shift[on]
-        push = F > 1e3
-        if push.any():
-            worst_rel = max(worst_rel, float(np.max(np.abs(got[push] / want[push] - 1))))
-        if (~push).any():
-            worst_off = max(worst_off, float(np.max(np.abs(got[~push]))))
-    return worst_rel, worst_off, st
+    first = np.flatnonzero(np.isin(t, nodes).any(axis=0))
+    F = E[1][first].mean()                                   # normal (0, 1) into the layer; 1D: one value
+    want = np.sqrt(q * max(F, 0.0) / (4 * np.pi * ref.eps))
+    if F > 1e3:
+        return float(np.max(np.abs(got / want - 1))), 0.0, st
+    return 0.0, float(np.max(np.abs(got))), st
 
 
 def test_image_force_shift_is_sqrt_qF_over_4_pi_eps():
     ref = ob.HoleOnlyDevice(W_a=4.6)
-    for V in (4.0, -2.0):                    # holes pushed in at forward bias, electrons at reverse
+    for V in (4.0, -2.0):                    # holes pushed in at forward bias, held back at reverse
         rel, off, _ = _ifl_shift_check(ref, V)
         assert rel <= 1e-6 and off <= 1e-6, (V, rel, off)
 
@@ -408,11 +400,6 @@ def test_image_force_raises_the_current_more_at_higher_field():
     assert np.all(ratio > 1) and np.all(np.diff(ratio) > 0), ratio
 
 
-@pytest.mark.xfail(strict=True, reason="fem_cqd bug: the image-force lowering is applied to the density AND the "
-                   "excess chemical potential of the interface vertex, i.e. as a band-edge dip one edge wide; "
-                   "its effect on the current vanishes as the first element shrinks (J ratio 1.003 at h0 = 2 pm, "
-                   "1.013 at 10 pm, 1.14 at 100 pm, 3.6 at 1 nm, V = 4 V) instead of approaching the "
-                   "lowered-barrier injection exp(dphi/V_T) ~ 200 (solve_bvp: 225)")
 def test_image_force_effect_is_mesh_independent_and_lowers_the_barrier():
     """Injection-limited anode (0.7 eV barrier), 4 V: the current with the barrier lowered by Delta phi
     at the anode field is that of a Dirichlet density raised by ~exp(Delta phi / V_T) (solve_bvp with

@@ -18,12 +18,16 @@ with F = exp for Boltzmann carriers. Temperature is nodal (K); element quantitie
 the element's vertices.
 
 Image-force (Schottky) lowering, optional per conductor region (``image_force_lowering``): where
-that conductor meets a semiconductor, the injection barriers of both carriers are lowered by
-Delta phi = sqrt(q F / (4 pi eps)), F the field component pushing the carrier into the
-semiconductor (element field, along the interface normal, smooth positive part), eps the
-semiconductor's permittivity. It multiplies the densities that the edge fluxes leaving the
-interface node see by exp(Delta phi / V_T) (the interface node's own charge belongs to the
-conductor, whose rows replace Poisson and continuity there).
+that conductor meets a semiconductor, the barrier of the carrier it injects (the lower of
+HOMO - W_F and W_F - LUMO at that node) is lowered by Delta phi = sqrt(q F / (4 pi eps)), F the
+field pushing that carrier into the semiconductor (the element field along the interface normal,
+smooth positive part), eps the semiconductor's permittivity (Scott & Malliaras, Chem. Phys. Lett.
+299, 115 (1999); oedes and ChargeTransport.jl use the same form). It enters as an effective work
+function of the interface node, psi = phi - (W_F +/- Delta phi): the boundary density of the
+injected carrier grows by exp(Delta phi / V_T) while every quasi-Fermi level stays continuous, so
+equilibrium stays equilibrium (zero current) and the result converges with the mesh (a boundary
+condition, not a one-edge dip; an earlier version shifted the densities the edge fluxes saw and
+its effect vanished as the first cell shrank).
 """
 from __future__ import annotations
 
@@ -90,7 +94,7 @@ class Device:
     mobility_p: tuple
     mechanisms: tuple               # recombination mechanisms switched on somewhere
     recomb_on: tuple                # per region: set of mechanism names on
-    image_force: dict | None        # "vertex": (3, ns) bool, "normal": (2, 3, ns) unit normals
+    image_force: dict | None        # per lowered interface node: nodes, sign, normal, grad, t, eps
     node_cond: np.ndarray           # bool per node
     node_semi: np.ndarray
     node_wf: np.ndarray             # work function of conductor nodes (eV)
@@ -400,7 +404,7 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
         last = np.r_[nodes[order][1:] != nodes[order][:-1], True]
         node_rep[nodes[order][last]] = elems[order][last]
 
-    image_force = _image_force(tmesh, tuple(image_force_lowering), semi, cond, node_cond)
+    image_force = _image_force(tmesh, tuple(image_force_lowering), geom, node_rep, node_wf, chi, Eg, eps)
 
     contact_nodes, contact_kind, schottky = {}, {}, {}
     seen = np.zeros(N, bool)
@@ -444,7 +448,7 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
                  mechanisms=(), recomb_on=tuple(on), image_force=image_force, node_cond=node_cond,
                  node_semi=node_semi, node_wf=node_wf, node_rep=node_rep, contact_nodes=contact_nodes,
                  contact_node_kind=contact_kind, schottky=schottky,
-                 field_dependent=bool(field_models) or image_force is not None,
+                 field_dependent=bool(field_models),
                  density_dependent=density_dependent, field_dependent_mobility=fd, params=placeholder)
     dev = dev.at_temperature(T_node)
     dev = dataclasses.replace(dev, mechanisms=active(dev.params.recomb))
@@ -454,9 +458,11 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
     return dataclasses.replace(dev, constraints=dataclasses.replace(cons, layout=jacobian_layout(dev)))
 
 
-def _image_force(tmesh, regions, semi, cond, node_cond):
-    """Interface vertices (per semiconductor element) and unit normals into the semiconductor for
-    image-force lowering at the conductor regions ``regions``; None when none is asked for."""
+def _image_force(tmesh, regions, geom, node_rep, node_wf, chi, Eg, eps):
+    """The image-force-lowered interface nodes of the conductor regions ``regions`` (module doc):
+    node indices, sign (+1: holes injected, W_eff = W_F + Delta phi; -1: electrons), unit normal into
+    the semiconductor, and the representative semiconductor element's barycentric gradients,
+    vertices and permittivity; None when none is asked for."""
     if not regions:
         return None
     mesh = tmesh.mesh
@@ -484,15 +490,15 @@ def _image_force(tmesh, regions, semi, cond, node_cond):
     t = p[:, b] - p[:, a]
     nrm = np.array([-t[1], t[0]]) / np.hypot(t[0], t[1])
     centre = p[:, mesh.t[:, semi_el]].mean(axis=1)
-    flip = np.einsum("dk,dk->k", nrm, centre - p[:, a]) < 0
-    nrm[:, flip] *= -1
+    nrm[:, np.einsum("dk,dk->k", nrm, centre - p[:, a]) < 0] *= -1
     N = p.shape[1]
     acc = np.zeros((2, N))
     for d in range(2):
         acc[d] = np.bincount(a, nrm[d], minlength=N) + np.bincount(b, nrm[d], minlength=N)
-    on_if = np.zeros(N, bool)
-    on_if[a] = on_if[b] = True
-    node_n = acc / np.maximum(np.hypot(acc[0], acc[1]), 1e-300)
-    t_s = mesh.t[:, semi]
-    vertex = on_if[t_s]                                            # (3, ns)
-    return {"vertex": vertex, "normal": node_n[:, t_s]}           # (2, 3, ns)
+    nodes = np.unique(np.r_[a, b])
+    normal = acc[:, nodes] / np.hypot(acc[0, nodes], acc[1, nodes])
+    el = node_rep[nodes]
+    barrier_p = chi[el] + Eg[el] - node_wf[nodes]
+    barrier_n = node_wf[nodes] - chi[el]
+    return {"nodes": nodes, "sign": np.where(barrier_p <= barrier_n, 1.0, -1.0), "normal": normal,
+            "grad": geom.grad[:, :, el], "t": geom.t[:, el], "eps": eps[el]}

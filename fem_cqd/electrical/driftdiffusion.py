@@ -70,8 +70,8 @@ class Fluxes:
 
     n: np.ndarray          # (3, ns) vertex densities per semiconductor element
     p: np.ndarray
-    Ln_edge: np.ndarray    # (3, ns) ln n at the vertices as the edge fluxes see it (image force)
-    Lp_edge: np.ndarray
+    Ln: np.ndarray         # (3, ns) ln n at the vertices
+    Lp: np.ndarray
     Dn: np.ndarray         # (3, ns) drift arguments of the edge fluxes (eafe module doc)
     Dp: np.ndarray
     In: np.ndarray         # (3, ns) edge currents a -> b
@@ -83,25 +83,6 @@ class Fluxes:
     mu_p: np.ndarray
     bn: dict               # contact -> (2, nf) Schottky boundary term (electron row)
     bp: dict
-
-
-def _image_force_shift(dev: Device, S, grad_psi, dgrad, VT, sign):
-    """Delta phi / V_T (3, ns) at the image-force vertices and its derivative with respect to psi
-    at the element's vertices (3, 3, ns); ``sign`` +1 for holes (pushed in by E.n > 0), -1 for
-    electrons. F_+ = (F + sqrt(F^2 + F_0^2))/2 with F = sign E.n, Delta phi = sqrt(q F_+/(4 pi eps))."""
-    imf = dev.image_force
-    nrm = imf["normal"]                                        # (2, 3, ns)
-    E = -grad_psi                                              # (2, ns)
-    F = sign * np.einsum("dke,de->ke", nrm, E)                 # (3, ns)
-    dF = -sign * np.einsum("dke,dje->kje", nrm, dgrad)         # dF_k / dpsi_j, (3, 3, ns)
-    root = np.sqrt(F * F + 1.0)
-    with np.errstate(divide="ignore"):
-        Fp = np.where(F >= 0, 0.5 * (F + root), 0.5 / (root - F))  # no cancellation for F << 0
-    dphi = np.sqrt(q * Fp / (4 * np.pi * dev.eps[S]))
-    on = imf["vertex"]
-    shift = np.where(on, dphi / VT, 0.0)
-    ddphi = np.where(on, dphi / (2 * Fp) * 0.5 * (1 + F / root) / VT, 0.0)   # d shift / dF
-    return shift, ddphi[:, None, :] * dF
 
 
 def _mobility(dev: Device, groups, mu0, gamma, sigma, N0, S, F, L_edge):
@@ -125,10 +106,8 @@ def _mobility(dev: Device, groups, mu0, gamma, sigma, N0, S, F, L_edge):
 @dataclass
 class _Carrier:
     """One carrier's vertex values on the semiconductor elements, (3, ns) each: ln density L,
-    excess chemical potential gamma (both as the edge fluxes see them, image force included), and
-    their derivatives with respect to the vertex's own psi and phi; ``d_shift`` (3, 3, ns): the
-    image-force shift of vertex k by psi at vertex j (None without image force); kappa = +1
-    (electrons: D = dpsi/V_T + gamma_a - gamma_b) or -1 (holes)."""
+    excess chemical potential gamma, and their derivatives with respect to the vertex's own psi and
+    phi; kappa = +1 (electrons: D = dpsi/V_T + gamma_a - gamma_b) or -1 (holes)."""
 
     L: np.ndarray
     gamma: np.ndarray
@@ -136,22 +115,15 @@ class _Carrier:
     L_phi: np.ndarray
     g_psi: np.ndarray
     g_phi: np.ndarray
-    d_shift: np.ndarray | None
     kappa: float
 
 
-def _carriers(dev: Device, S, pe, fn, fp, VT, gradS):
-    """The two _Carrier records (electrons, holes) and the unshifted ln n, ln p."""
+def _carriers(dev: Device, S, pe, fn, fp, VT):
+    """The two _Carrier records (electrons, holes)."""
     par = dev.params
     Ln, gn, dn, Lp, gp, dp = dev.log_densities(S, pe, fn, fp, VT, par.s_n[S], par.s_p[S], dev.statistics)
-    el = _Carrier(Ln, gn, dn / VT, -dn / VT, (1 - dn) / VT, -(1 - dn) / VT, None, 1.0)
-    ho = _Carrier(Lp, gp, -dp / VT, dp / VT, -(1 - dp) / VT, (1 - dp) / VT, None, -1.0)
-    if dev.image_force is not None:
-        grad_psi = np.einsum("dke,ke->de", gradS, pe)
-        for c, sign in ((el, -1.0), (ho, 1.0)):
-            shift, c.d_shift = _image_force_shift(dev, S, grad_psi, gradS, VT, sign)
-            c.L, c.gamma = c.L + shift, c.gamma - shift
-    return el, ho, Ln, Lp
+    return (_Carrier(Ln, gn, dn / VT, -dn / VT, (1 - dn) / VT, -(1 - dn) / VT, 1.0),
+            _Carrier(Lp, gp, -dp / VT, dp / VT, -(1 - dp) / VT, (1 - dp) / VT, -1.0))
 
 
 def _edge_currents(T, a, b, t, off, c: _Carrier, flux, cmu, dpsi, x, VT, mu, dmu_dF, dF, dmu_dL, dense):
@@ -174,8 +146,6 @@ def _edge_currents(T, a, b, t, off, c: _Carrier, flux, cmu, dpsi, x, VT, mu, dmu
         d = (ratio * dmu_dF)[:, None, :] * dF[None, :, :]        # dI_edge / dpsi_j, (3, 3, ns)
         d[np.arange(3), IA] += dpsi_a
         d[np.arange(3), IB] += dpsi_b
-        if c.d_shift is not None:
-            d += (dLa - k * dI_D)[:, None, :] * c.d_shift[IA] + (dLb + k * dI_D)[:, None, :] * c.d_shift[IB]
         for j in range(3):
             T.add(3 * a + off, 3 * t[j], d[:, j])
             T.add(3 * b + off, 3 * t[j], -d[:, j])
@@ -220,7 +190,7 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
 
     S = dev.semi
     ns = S.size
-    In = Ip = n = p = R = R_rad = Lnf = Lpf = Dn = Dp = np.zeros((3, 0))
+    In = Ip = n = p = R = R_rad = Ln = Lp = Dn = Dp = np.zeros((3, 0))
     mu_n = mu_p = np.zeros((3, 0))
     if ns:
         t = g.t[:, S]
@@ -228,10 +198,11 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
         pe, fn, fp = psi[t], phin[t], phip[t]
         gradS = g.grad[:, :, S]
         with np.errstate(over="ignore", under="ignore"):
-            el, ho, Ln, Lp = _carriers(dev, S, pe, fn, fp, VT, gradS)
+            el, ho = _carriers(dev, S, pe, fn, fp, VT)
+            Ln, Lp = el.L, ho.L
             n, p = np.exp(Ln), np.exp(Lp)
         vol = g.vol[:, S]
-        # charge (the image-force shift is not part of it: see .device)
+        # charge
         acc(3 * t, -q * vol * (p - n + dev.net_doping[S]))
         if jacobian:
             Ln_psi, Ln_phi = (el.L_psi, el.L_phi)
@@ -243,11 +214,10 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
         F = dF = None
         if dev.field_dependent:
             F, dF = field_magnitude(gradS, pe)
-        Lnf, Lpf = el.L, ho.L
         mu_n, dmun_dF, dmun_dL = _mobility(dev, dev.mobility_n, par.mu_n0[S], dev.gamma_n[S], dev.sigma_n[S],
-                                           dev.Nc[S], S, F, 0.5 * (Lnf[IA] + Lnf[IB]))
+                                           dev.Nc[S], S, F, 0.5 * (Ln[IA] + Ln[IB]))
         mu_p, dmup_dF, dmup_dL = _mobility(dev, dev.mobility_p, par.mu_p0[S], dev.gamma_p[S], dev.sigma_p[S],
-                                           dev.Nv[S], S, F, 0.5 * (Lpf[IA] + Lpf[IB]))
+                                           dev.Nv[S], S, F, 0.5 * (Lp[IA] + Lp[IB]))
         # edge currents
         a, b = g.ea[:, S], g.eb[:, S]
         c = g.weight[:, S] * q * VT
@@ -259,7 +229,7 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
                             mu_p, dmup_dF, dF, dmup_dL, dense)
         acc(3 * a + 1, In); acc(3 * b + 1, -In)
         acc(3 * a + 2, Ip); acc(3 * b + 2, -Ip)
-        # recombination (unshifted densities)
+        # recombination
         if dev.mechanisms:
             u = (fp - fn) / VT
             R, R_rad, (dR_Ln, dR_Lp, dR_u) = rates(dev.mechanisms, par.recomb, Ln, Lp, u)
@@ -307,7 +277,7 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
             Tb.add(3 * fnod + 2, 3 * fnod, -kp * pp * dsp / VT)
             Tb.add(3 * fnod + 2, 3 * fnod + 2, kp * pp * dsp / VT)
 
-    fl = Fluxes(n=n, p=p, Ln_edge=Lnf, Lp_edge=Lpf, Dn=Dn, Dp=Dp, In=In, Ip=Ip, Ic=Ic, R=R, R_rad=R_rad, mu_n=mu_n,
+    fl = Fluxes(n=n, p=p, Ln=Ln, Lp=Lp, Dn=Dn, Dp=Dp, In=In, Ip=Ip, Ic=Ic, R=R, R_rad=R_rad, mu_n=mu_n,
                 mu_p=mu_p, bn=bn, bp=bp)
     if not jacobian:
         return r, rb, None, None, fl

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.csgraph  # noqa: F401  (sp.csgraph)
 
+from ..constants import q
 from .device import Device
 from .driftdiffusion import assemble
 
@@ -70,7 +71,7 @@ class JacobianLayout:
     stored), so a sparse LU can keep its analysis over a whole ramp.
     """
 
-    def __init__(self, cons: Constraints, rows: np.ndarray, cols: np.ndarray, n: int):
+    def __init__(self, cons: Constraints, rows: np.ndarray, cols: np.ndarray, n: int, extra=None):
         self.rows, self.cols, self.n = rows, cols, n    # kept for checks
         P = cons.P.tocsc()
         counts = np.diff(P.indptr)[rows]
@@ -79,14 +80,18 @@ class JacobianLayout:
         k = first + np.arange(self.src.size)
         G = cons.G.tocoo()
         self.w, self.g = P.data[k], G.data
+        er, ec = extra if extra is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
         keys = np.concatenate([P.indices[k].astype(np.int64) * n + cols[self.src],
-                               G.row.astype(np.int64) * n + G.col])
+                               G.row.astype(np.int64) * n + G.col, er.astype(np.int64) * n + ec])
         uniq, self.slot = np.unique(keys, return_inverse=True)
         self.indices = (uniq % n).astype(np.int32)
         self.indptr = np.searchsorted(uniq // n, np.arange(n + 1)).astype(np.int32)
 
-    def matrix(self, vals: np.ndarray) -> sp.csr_matrix:
-        data = np.bincount(self.slot, np.concatenate([vals[self.src] * self.w, self.g]), minlength=self.indices.size)
+    def matrix(self, vals: np.ndarray, extra_vals=()) -> sp.csr_matrix:
+        """The matrix from the raw entries' values (through P) and the values of the extra
+        (constraint-row) entries, in the order given at construction."""
+        data = np.bincount(self.slot, np.concatenate([vals[self.src] * self.w, self.g, extra_vals]),
+                           minlength=self.indices.size)
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
@@ -97,12 +102,32 @@ def jacobian_layout(dev: Device) -> JacobianLayout:
         _, _, T_int, T_bnd, _ = assemble(dev, np.zeros(3 * dev.n_nodes))
     ri, ci, _ = T_int.arrays()
     rb, cb, _ = T_bnd.arrays()
-    return JacobianLayout(dev.constraints, np.concatenate([ri, rb]), np.concatenate([ci, cb]), 3 * dev.n_nodes)
+    extra = None
+    if dev.image_force is not None:
+        imf = dev.image_force
+        extra = (np.repeat(3 * imf["nodes"][None, :], 3, axis=0).ravel(), (3 * imf["t"]).ravel())
+    return JacobianLayout(dev.constraints, np.concatenate([ri, rb]), np.concatenate([ci, cb]), 3 * dev.n_nodes,
+                          extra)
 
 
-def jacobian_matrix(cons: Constraints, T_int, T_bnd) -> sp.csr_matrix:
-    """``P (A_int + A_bnd) + G`` from the raw entries, through the device's layout."""
-    return cons.layout.matrix(np.concatenate([T_int.values(), T_bnd.values()]))
+def jacobian_matrix(cons: Constraints, T_int, T_bnd, extra_vals=()) -> sp.csr_matrix:
+    """``P (A_int + A_bnd) + G`` (+ the image-force entries) through the device's layout."""
+    return cons.layout.matrix(np.concatenate([T_int.values(), T_bnd.values()]), extra_vals)
+
+
+def image_force_terms(dev: Device, psi: np.ndarray):
+    """The image-force lowering of the interface nodes' effective work functions (module doc of
+    :mod:`.device`): ``sign x Delta phi`` to add to their psi constraint rows, and its derivatives with
+    respect to psi at the vertices of each node's element, (3, k) in the layout's order."""
+    imf = dev.image_force
+    grad_n = np.einsum("dk,djk->jk", imf["normal"], imf["grad"])      # n . grad(lambda_j)
+    F = -imf["sign"] * np.einsum("jk,jk->k", grad_n, psi[imf["t"]])   # field pushing the injected carrier in
+    root = np.sqrt(F * F + 1.0)
+    with np.errstate(divide="ignore"):
+        Fp = np.where(F >= 0, 0.5 * (F + root), 0.5 / (root - F))      # smooth positive part, no cancellation
+    dphi = np.sqrt(q * Fp / (4 * np.pi * imf["eps"]))
+    ddphi = dphi / (2 * Fp) * 0.5 * (1 + F / root)                     # d Delta phi / dF
+    return imf["sign"] * dphi, -(ddphi * grad_n)                       # sign^2 = 1 in the derivative
 
 
 def build_constraints(dev: Device) -> Constraints:
@@ -180,11 +205,16 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
         volts[name] = z[N3 + k]
     r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian)
     F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(dev, volts)
+    imf_vals = ()
+    if dev.image_force is not None:
+        shift, imf_vals = image_force_terms(dev, x[0::3])
+        F[3 * dev.image_force["nodes"]] += shift
+        imf_vals = imf_vals.ravel()
     extra = [_net_current(dev, fl, _inside(dev, cons.region[name])) - I for name, I in zip(driven, targets)]
     F = np.concatenate([F, extra]) if driven else F
     if not jacobian:
         return F, None, (r_int, fl)
-    J = jacobian_matrix(cons, T_int, T_bnd)
+    J = jacobian_matrix(cons, T_int, T_bnd, imf_vals)
     if driven:
         m = len(driven)
         cols = []
