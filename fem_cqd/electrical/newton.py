@@ -3,9 +3,9 @@
 - linear solves: :class:`~fem_cqd.electrical.linear.JacobianSolver` (row-equilibrated PARDISO
   with its analysis reused over a ramp, or SuperLU; ``linear_solver`` picks), node-interleaved
   unknowns;
-- damping: every potential update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
+- damping: every psi update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
   c = ``damping`` x V_T (V_T the smallest thermal voltage of the device): updates of a few V_T pass
-  almost unchanged, large ones are cut logarithmically;
+  almost unchanged, large ones are cut logarithmically (quasi-Fermi potentials: below);
 - quasi-Fermi bounds: phi_n and phi_p (and conductor potentials) are clipped, after every update
   and on the starting guess, to [min V_c - m, max V_c + m] over the contact voltages, m = 10 V_T.
   With recombination only (no generation) the steady continuity equations obey a maximum
@@ -19,8 +19,9 @@
   applied and the iteration stops, leaving an error O(atol^2) (quadratic convergence). One more
   step, as taken before, changed potentials by 1e-15 V and currents by 4e-16 relative on the 5k
   DEVSIM diode and cost 16 % of the iterations;
-- absent carriers: where a carrier's density at a node and all around it is below ``NEGLIGIBLE`` x
-  its largest density in the device (electrons in poly-TPD: 1e-44 of those in ZnO), its
+- absent carriers: where a carrier's density at a node and all around it is below a level (the
+  first of ``NEGLIGIBLE``) x its largest density in the device (electrons in poly-TPD: 1e-44 of
+  those in ZnO), its
   quasi-Fermi potential is held at the other carrier's and left out of the Newton system. It sets
   nothing but a negligible density, and its rows are ~1e-60 of the others: solving for it gave
   updates of 1e14-1e30 V (clipped), densities that appeared where none can come from, and Newton
@@ -28,10 +29,23 @@
   is taken at the first iterate and may only shrink: a node whose carrier becomes present is
   released and solved for; and at convergence every held row must balance to ``HELD_RTOL`` x the
   largest edge current, or that carrier is released everywhere and the iteration goes on (held
-  electrons in poly-TPD that leak in from TCTA at 330 K had given a wrong, converged, state);
+  electrons in poly-TPD that leak in from TCTA at 330 K had given a wrong, converged, state).
+  A step that fails is tried again with the next level of ``NEGLIGIBLE`` before it is halved:
+  1e-20 keeps the holes that carry an injection-limited current through TCTA at 1e-16 of their
+  largest density (library lim2018 stack; 1e-12 stalled it at 1 V), while 1e-12 also holds the
+  electrons that leak a fraction of a nanometre into TCTA from the quantum-dot film, whose rows are
+  1e-14 ill-conditioned (Gauss-Fermi operating set; 1e-20 stalled the disc at 4.7 V). The new
+  Newton behaviour is measured in ``benchmarks/device_pipeline.py``;
 - divergence: a solve stops when its largest residual has grown ``DIVERGED``-fold over the first
-  iterate's (the continuation then halves the step) instead of running out its iterations;
+  iterate's (or over 1e-6 of the largest edge current, if that is larger: a good predictor makes
+  the first residual tiny) -- the continuation then halves the step instead of running out its
+  iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
+- damping: psi log-compressed (above); quasi-Fermi potentials moved so that each carrier's density
+  makes the step the linearisation predicts in density space, n -> n (1 + y) with
+  y = (d psi - d phi_n)/V_T (Newton in Slotboom-like variables, which are near linear in the
+  continuity equations), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration; reduces to the
+  plain Newton step as y -> 0;
 - stepping: towards each target the step doubles after a fast success (<= 4 iterations), grows x1.25
   after <= 8, and halves on failure; each step starts from the Euler predictor z + dlambda dz/dlambda,
   the tangent solved from J dz/dlambda = -dF/dlambda at the last converged point (one more linear
@@ -40,6 +54,7 @@
   residual and carries the last state and all completed points.
 """
 from __future__ import annotations
+
 
 import math
 
@@ -55,7 +70,7 @@ EQUATIONS = ("Poisson", "electron continuity", "hole continuity")
 DIVERGED = 1e8         # growth of the largest residual over the first iterate's that ends a Newton solve
 HELD_RTOL = 1e-10      # imbalance of a held carrier's row (relative to the largest edge current) that releases it
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
-NEGLIGIBLE = 1e-20     # carrier density, relative to its largest, below which a carrier is absent
+NEGLIGIBLE = (1e-20, 1e-12)   # carrier densities, relative to the largest, below which a carrier is absent (tried in turn)
 
 
 class _Failed(Exception):
@@ -70,7 +85,7 @@ def _worst(dev, F):
 
 
 def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets=(), maxit=25,
-           atol=None, damping=3.0, subset=None):
+           atol=None, damping=3.0, subset=None, negligible=None):
     """Solve F(z) = 0 from ``z0``; returns (z, iterations). Raises _Failed.
 
     ``linear``: the JacobianSolver of the calling solve or ramp. ``subset``: indices of the unknowns
@@ -88,11 +103,12 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
         if not np.all(np.isfinite(F)) or not np.all(np.isfinite(J.data)):
             raise _Failed("non-finite residual")
         worst = float(np.max(np.abs(F))) if F.size else 0.0
-        first = worst if it == 1 else first
-        if worst > DIVERGED * max(first, 1e-300):
+        if it == 1:       # reference: the first residual, or a millionth of the currents if that is smaller
+            first = max(worst, 1e-6 * _current_scale(fl), 1e-300)
+        if worst > DIVERGED * first:
             raise _Failed(f"diverging: the largest residual grew {worst / first:.3g}-fold ({_worst(dev, F)})")
         if subset is None:
-            now = _absent(dev, fl)
+            now = _absent(dev, fl, NEGLIGIBLE[0] if negligible is None else negligible)
             absent = now if absent is None else np.intersect1d(absent, now)   # released, never added
             F_full = F
             J, F = _held(J, F, absent)
@@ -106,8 +122,8 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
             raise _Failed(f"singular Jacobian ({exc})") from None
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
-        size = float(np.max(np.where(_pinned_and_balanced(clip.pinned(z, dz), F, fl), 0.0, np.abs(dz)))) \
-            if dz.size else 0.0
+        quiet = _pinned_and_balanced(clip.pinned(z, dz), F, fl)
+        size = float(np.max(np.where(quiet, 0.0, np.abs(dz)))) if dz.size else 0.0
         z = z + _damped(dev, dz, c, subset is not None)
         clip(z)
         if absent is not None:
@@ -125,7 +141,7 @@ def _damped(dev: Device, dz, c, psi_only=False):
     semiconductor nodes each quasi-Fermi potential moved so that its carrier's density makes the
     step Newton's linearisation predicts in density space, n -> n (1 + y),
     y = d ln n (= (d psi - d phi_n)/V_T, (d phi_p - d psi)/V_T), the decrease capped at
-    ``MAX_DECADES`` e-folds per iteration; every other unknown takes its full update."""
+    ``MAX_EFOLDS`` e-folds per iteration; every other unknown takes its full update."""
     step = c * np.sign(dz) * np.log1p(np.abs(dz) / c)
     if psi_only:
         return step
@@ -137,16 +153,16 @@ def _damped(dev: Device, dz, c, psi_only=False):
     live = np.flatnonzero(dev.node_semi & ~dev.node_cond)
     dpsi, dpsi_applied = dz[3 * live], step[3 * live]
     floor = -1.0 + np.exp(-MAX_EFOLDS)
-    y_n = np.maximum((dpsi - dz[3 * live + 1]) / VT, floor)
-    y_p = np.maximum((dz[3 * live + 2] - dpsi) / VT, floor)
-    step[3 * live + 1] = dpsi_applied - VT * np.log1p(y_n)
-    step[3 * live + 2] = dpsi_applied + VT * np.log1p(y_p)
+    ln_n = np.log1p(np.maximum((dpsi - dz[3 * live + 1]) / VT, floor))
+    ln_p = np.log1p(np.maximum((dz[3 * live + 2] - dpsi) / VT, floor))
+    step[3 * live + 1] = dpsi_applied - VT * ln_n
+    step[3 * live + 2] = dpsi_applied + VT * ln_p
     return step
 
 
-def _absent(dev: Device, fl) -> np.ndarray:
-    """Indices of the quasi-Fermi unknowns of carriers absent around a node (module doc): the
-    carrier's density at every vertex of the node's elements is below ``NEGLIGIBLE`` x its largest
+def _absent(dev: Device, fl, negligible: float) -> np.ndarray:
+    """Indices of the quasi-Fermi unknowns of carriers absent around a node (module doc): at every
+    vertex of the node's elements the carrier's density is below ``negligible`` x its largest
     density in the device."""
     S = dev.semi
     if S.size == 0:
@@ -154,9 +170,10 @@ def _absent(dev: Device, fl) -> np.ndarray:
     t = dev.geom.t[:, S]
     out = []
     for off, dens in ((1, fl.n), (2, fl.p)):
-        near = np.zeros(dev.n_nodes)
-        np.maximum.at(near, t.ravel(), np.repeat(dens.max(axis=0)[None, :], 3, axis=0).ravel())
-        absent = dev.node_semi & ~dev.node_cond & (near < NEGLIGIBLE * dens.max())
+        counts = dens.max(axis=0) >= negligible * dens.max()      # element with a vertex where it counts
+        seen = np.zeros(dev.n_nodes)
+        np.add.at(seen, t.ravel(), np.repeat(counts[None, :], 3, axis=0).ravel().astype(float))
+        absent = dev.node_semi & ~dev.node_cond & (seen == 0)
         out.append(3 * np.flatnonzero(absent) + off)
     return np.sort(np.concatenate(out))
 
@@ -302,7 +319,7 @@ def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets):
             b[rows] = dvolts.get(name, 0.0)
     N3 = 3 * dev.n_nodes
     b[N3:] = dtargets
-    J, b = _held(J, b, _absent(dev, fl))
+    J, b = _held(J, b, _absent(dev, fl, NEGLIGIBLE[0]))
     return linear.solve(J, -b)
 
 
@@ -329,10 +346,18 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
         try:
             if tangent is None:
                 tangent = _tangent(dev, linear, z, params(lam)[0], driven, params(lam)[1], dvolts, dtargets)
-            try:
-                znew, it = newton(dev, z + step * tangent, volts, linear, driven, targets)
-            except _Failed:
-                znew, it = newton(dev, z, volts, linear, driven, targets)
+            znew = None
+            for neg in NEGLIGIBLE:
+                for guess in (z + step * tangent, z):
+                    try:
+                        znew, it = newton(dev, guess, volts, linear, driven, targets, negligible=neg)
+                        break
+                    except _Failed as exc_:
+                        last_exc = exc_
+                if znew is not None:
+                    break
+            if znew is None:
+                raise last_exc
         except (_Failed, SingularJacobian) as exc:
             step *= 0.5
             if step < min_step or not (any(dvolts.values()) or np.any(dtargets)):   # nothing to step
