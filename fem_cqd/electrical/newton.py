@@ -69,6 +69,7 @@ from .system import evaluate, rhs
 EQUATIONS = ("Poisson", "electron continuity", "hole continuity")
 DIVERGED = 1e8         # growth of the largest residual over the first iterate's that ends a Newton solve
 HELD_RTOL = 1e-10      # imbalance of a held carrier's row (relative to the largest edge current) that releases it
+FIRST_STEP_V = 1.0     # first voltage step of a continuation (V); later steps grow with fast convergence
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
 NEGLIGIBLE = (1e-20, 1e-12)   # carrier densities, relative to the largest, below which a carrier is absent (tried in turn)
 
@@ -336,7 +337,8 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
         volts = {k: v0[k] + lam * dvolts[k] for k in v0}
         return volts, tuple(i0[k] + lam * d for k, d in zip(driven, dtargets))
 
-    lam, step, it = 0.0, 1.0, 0
+    span = max([abs(v) for v in dvolts.values()] + [0.0])
+    lam, step, it = 0.0, (min(1.0, FIRST_STEP_V / span) if span > 0 and not driven else 1.0), 0
     z = _z_of(dev, start, driven)
     n_steps = 0
     tangent = None
