@@ -19,8 +19,10 @@ The device (geometry, contacts, Jacobian layout, the linear solver's analysis) i
 (:class:`Electrothermal`); each iteration only changes its temperature (``Device.at_temperature``).
 When the electrical solve at a new temperature fails from the last state, the temperature is
 stepped towards it (continuation in T, steps halved on failure). A current-driven point is
-reached by voltage steps at ambient until the current is bracketed, then driven by the current
-(it can trace the electrothermal fold of the I-V curve, which voltage drive cannot).
+solved as the voltage at which the drive current meets the target (to ``CURRENT_RTOL``): secant
+steps on ln I(V) at the current temperature, each a voltage continuation; the temperature iteration
+then runs at fixed current, which traces the electrothermal fold of the I-V curve (at fixed voltage
+the fold has no steady state).
 
 Thermal runaway -- the peak temperature passing ``T_max_K`` (activated mobility: more heat, more
 current, more heat) -- raises a :class:`~fem_cqd.errors.ConvergenceError` carrying the last
@@ -46,6 +48,7 @@ from .mesh import DeviceMesh
 from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, solve_transient
 
 UM = 1e-6
+CURRENT_RTOL = 1e-8     # a current-driven point matches its target to this (relative)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,31 +174,63 @@ class Electrothermal:
     def _electrical(self, dev, voltage, current, state):
         if voltage is not None:
             return solve_bias(dev, {self.drive: voltage}, start=state, linear_solver=self.linear)
-        if state is None:
-            state = self._bracket_current(dev, current)
-        return solve_bias(dev, currents={self.drive: current}, start=state, linear_solver=self.linear)
+        return self._at_current(dev, current, state)
 
-    def _bracket_current(self, dev, current):
-        """Voltage steps from equilibrium until the drive's current passes ``current``; the state
-        closest to it in ln |I| (a start for the current-driven solve)."""
-        state = solve_equilibrium(dev, linear_solver=self.linear)
-        sign = 1.0 if current > 0 else -1.0
-        lo = dev.contact(self.drive).voltage_range
-        V, step = 0.0, 0.5
-        best = None
-        while True:
-            V += sign * step
-            if not lo[0] <= V <= lo[1]:
-                raise ConvergenceError(f"current {current:.4g} not reached within the contact's voltage range {lo} V",
-                                       last_state=best or state)
-            state = solve_bias(dev, {self.drive: V}, start=state, linear_solver=self.linear)
-            I = state.currents[self.drive]
-            if best is None or abs(math.log(abs(I) + 1e-300) - math.log(abs(current))) < \
-                    abs(math.log(abs(best.currents[self.drive]) + 1e-300) - math.log(abs(current))):
-                best = state
-            if sign * I >= abs(current):
-                return best
-            step = min(2 * step, 2.0)
+    def _at_current(self, dev, current, state):
+        """The voltage-driven state whose drive current is ``current`` to ``CURRENT_RTOL``: a bracket
+        in voltage (steps from ``state``'s voltage, or from equilibrium, doubling from 0.05 V, at most
+        1 V), then regula falsi (Illinois) on ln |I(V)| -- on I itself while an end carries no
+        current; every evaluation a voltage continuation from the nearer end."""
+        d, sgn = self.drive, (1.0 if current > 0 else -1.0)
+        if state is None:
+            state = solve_equilibrium(dev, linear_solver=self.linear)
+        st = solve_bias(dev, {d: state.voltages[d]}, start=state, linear_solver=self.linear)
+        lo_range, hi_range = dev.contact(d).voltage_range
+
+        def f(state_):
+            I = sgn * state_.currents[d]
+            return math.log(I / abs(current)) if I > 0 else -math.inf
+
+        ends = [st]
+        step = 0.05 * (1.0 if f(st) < 0 else -1.0) * sgn
+        while True:                                      # bracket
+            if abs(f(ends[-1])) < CURRENT_RTOL:
+                return ends[-1]
+            V = ends[-1].voltages[d] + step
+            if not lo_range <= V <= hi_range:
+                raise ConvergenceError(f"current {current:.4g} not reached within the contact's voltage range "
+                                       f"{(lo_range, hi_range)} V", last_state=ends[-1])
+            ends.append(solve_bias(dev, {d: V}, start=ends[-1], linear_solver=self.linear))
+            if (f(ends[-1]) >= 0) != (f(ends[-2]) >= 0):
+                break
+            step = float(np.clip(2 * step, -1.0, 1.0))
+        a, b = ends[-2], ends[-1]
+        fa, fb = f(a), f(b)
+        side, c = 0, b
+        for _ in range(60):
+            Va, Vb = a.voltages[d], b.voltages[d]
+            if math.isinf(fa) or math.isinf(fb):         # an end without current: interpolate I itself
+                Ia, Ib = sgn * a.currents[d], sgn * b.currents[d]
+                V = Va + (abs(current) - Ia) * (Vb - Va) / (Ib - Ia)
+            else:
+                V = Va - fa * (Vb - Va) / (fb - fa)
+            near = a if abs(V - Va) < abs(V - Vb) else b
+            c = solve_bias(dev, {d: V}, start=near, linear_solver=self.linear)
+            fc = f(c)
+            if abs(fc) < CURRENT_RTOL or abs(Vb - Va) < 1e-12 * max(1.0, abs(V)):
+                return c
+            if (fc >= 0) == (fa >= 0):
+                a, fa = c, fc
+                if side == -1 and not math.isinf(fb):
+                    fb *= 0.5
+                side = -1
+            else:
+                b, fb = c, fc
+                if side == 1 and not math.isinf(fa):
+                    fa *= 0.5
+                side = 1
+        raise ConvergenceError(f"current {current:.6g} not matched to {CURRENT_RTOL:g} in 60 voltage steps "
+                               f"(last {c.currents[d]:.6g} at {c.voltages[d]:.6g} V)", last_state=c)
 
     def _electrical_at(self, T_e, voltage, current, state):
         """Electrical state at temperature T_e; continuation in temperature from ``state``'s
