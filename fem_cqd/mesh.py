@@ -232,7 +232,7 @@ def _facet_index(mesh: skfem.MeshTri) -> dict:
 def build_mesh(stack: Stack, options: MeshOptions | None = None, library: MaterialLibrary | None = None) -> DeviceMesh:
     """Mesh ``stack``: thermal mesh of the whole device, electrical mesh of its thin films."""
     opt = options or MeshOptions()
-    lib = stack.check_materials(library)
+    lib = stack.check_materials(library)          # default: the stack's own library (its parameter set)
     bands = vertical_bands(stack, lib)
     x = lateral_grid(stack, opt)
     y = vertical_grid(stack, bands, opt)

@@ -112,6 +112,8 @@ class Stack:
     qd_layer: str = "CQD"
     thermal: ThermalBoundary = field(default_factory=ThermalBoundary)
     description: str = ""
+    library: MaterialLibrary | None = field(default=None, compare=False, repr=False)
+    parameters: tuple = field(default=(), compare=False, repr=False)   # (name, value, unit, source) rows
 
     def __post_init__(self):
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -164,6 +166,11 @@ class Stack:
     def thickness_nm(self) -> float:
         return sum(lay.thickness_nm for lay in self.layers) + self.spacer.thickness_nm
 
+    def path_through(self, layer: str) -> float:
+        """Thickness (nm) of ``layer`` a carrier crosses at the aperture centre: the layer, plus the
+        spacer's thickness when that layer fills the opening."""
+        return self.layer(layer).thickness_nm + (self.spacer.thickness_nm if self.fill_layer == layer else 0.0)
+
     def layer(self, name: str) -> Layer:
         for lay in self.layers:
             if lay.name == name:
@@ -172,7 +179,7 @@ class Stack:
 
     def check_materials(self, library: MaterialLibrary | None = None) -> MaterialLibrary:
         """Check every material exists in ``library`` (default: built-ins); return the library."""
-        lib = library if library is not None else load_library()
+        lib = library if library is not None else (self.library if self.library is not None else load_library())
         for lay in self.layers:
             if lay.material not in lib:
                 raise InputError(f"layers[{lay.name!r}].material", lay.material, "one of " + ", ".join(sorted(lib)))
@@ -187,35 +194,59 @@ class Stack:
 
 
 def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str = "glass",
-            spacer_material: str = "LiF", **overrides) -> Stack:
+            spacer_material: str = "LiF", spacer_nm: float | None = None, fill: str | None = None,
+            tcta_nm: float | None = None, params=None, **overrides) -> Stack:
     """The current-focusing p-i-n stack of Lim, Park & Klimov, Nat. Mater. 17, 42 (2018).
 
     From the paper: ITO / PEDOT:PSS / poly-TPD / TCTA hole side, a 1-2 monolayer QD film, ZnO
     electron side, metal cathode; an insulating spacer leaves a 70-100 um contact to the QD film.
     Assumed here (not given in the abstract; swept in cases/): thicknesses ITO 120 nm (15 Ohm/sq
-    at 2e-4 Ohm cm is ~130 nm), PEDOT:PSS 40 nm, poly-TPD 30 nm, TCTA 10 nm, QD film 20 nm (two
-    monolayers of ~10 nm dots), ZnO 50 nm, Al 100 nm; spacer LiF 50 nm lying on TCTA, its opening
-    filled by TCTA (holes reach the QDs only through the aperture); glass substrate 0.7 mm whose far
-    face is held at ambient; top surface in still air (h = 10 W/m^2K); device 4 mm wide.
+    at 2e-4 Ohm cm is ~130 nm), PEDOT:PSS 40 nm, poly-TPD 30 nm, TCTA ``tcta_nm`` (10 nm), QD film
+    20 nm (two monolayers of ~10 nm dots), ZnO 50 nm, Al 100 nm; spacer ``spacer_material``
+    ``spacer_nm`` thick (50 nm) lying on TCTA, its opening filled by ``fill`` (TCTA: holes reach
+    the QDs only through the aperture, crossing tcta_nm + spacer_nm of TCTA there); glass
+    substrate 0.7 mm whose far face is held at ambient; top surface in still air
+    (h = 10 W/m^2K); device 4 mm wide.
+
+    ``params``: a parameter set (name, path or :class:`~fem_cqd.paramsets.ParameterSet`, e.g.
+    ``"lim2018_operating"``) whose stack values fill the arguments left at None and whose material
+    overrides become the stack's ``library``; its table of values and sources is kept in
+    ``Stack.parameters``.
     """
+    from .paramsets import ParameterSet, load_parameter_set
+    ps = params if isinstance(params, ParameterSet) or params is None else load_parameter_set(params)
+    given = ps.stack_kwargs() if ps is not None else {}
+    if ps is not None and ps.stack != "lim2018":
+        raise InputError("params", ps.name, f"a parameter set for the lim2018 stack (this one is for {ps.stack!r})")
+    unknown = set(given) - {"spacer_nm", "fill", "tcta_nm", "aperture_um", "substrate", "spacer_material"}
+    if unknown:
+        raise InputError(f"parameter set {ps.name!r} stack_parameters", sorted(unknown),
+                         "spacer_nm, fill, tcta_nm, aperture_um, substrate, spacer_material")
+    spacer_nm = spacer_nm if spacer_nm is not None else given.get("spacer_nm", 50.0)
+    fill = fill if fill is not None else given.get("fill", "TCTA")
+    tcta_nm = tcta_nm if tcta_nm is not None else given.get("tcta_nm", 10.0)
     layers = (
         Layer("ITO", "ITO", 120.0),
         Layer("PEDOT:PSS", "PEDOT:PSS", 40.0),
         Layer("poly-TPD", "poly-TPD", 30.0),
-        Layer("TCTA", "TCTA", 10.0),
+        Layer("TCTA", "TCTA", tcta_nm),
         Layer("CQD", "CQD", 20.0),
         Layer("ZnO", "ZnO", 50.0),
         Layer("Al", "Al", 100.0),
     )
     kwargs = dict(
         layers=layers,
-        spacer=Spacer(material=spacer_material, thickness_nm=50.0, width_um=aperture_um, on="TCTA"),
+        spacer=Spacer(material=spacer_material, thickness_nm=spacer_nm, width_um=aperture_um, on="TCTA", fill=fill),
         substrate=Substrate(material=substrate, thickness_um=700.0),
         geometry=geometry,
         half_width_um=2000.0,
         qd_layer="CQD",
-        description="Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) current-focusing stack; thicknesses assumed",
+        description="Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) current-focusing stack; thicknesses assumed"
+                    + (f"; parameter set {ps.name!r}" if ps is not None else ""),
     )
+    if ps is not None:
+        kwargs["library"] = ps.library()
+        kwargs["parameters"] = tuple(ps.table())
     kwargs.update(overrides)
     return Stack(**kwargs)
 
