@@ -46,6 +46,8 @@
   y = (d psi - d phi_n)/V_T (Newton in Slotboom-like variables, which are near linear in the
   continuity equations), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration; reduces to the
   plain Newton step as y -> 0;
+- stepping: at most ``MAX_STEP_V`` per step; the absent-carrier level and the starting point
+  (predictor or last state) that worked last are tried first at the next step;
 - stepping: towards each target the step doubles after a fast success (<= 4 iterations), grows x1.25
   after <= 8, and halves on failure; each step starts from the Euler predictor z + dlambda dz/dlambda,
   the tangent solved from J dz/dlambda = -dF/dlambda at the last converged point (one more linear
@@ -70,6 +72,8 @@ EQUATIONS = ("Poisson", "electron continuity", "hole continuity")
 DIVERGED = 1e8         # growth of the largest residual over the first iterate's that ends a Newton solve
 HELD_RTOL = 1e-10      # imbalance of a held carrier's row (relative to the largest edge current) that releases it
 FIRST_STEP_V = 1.0     # first voltage step of a continuation (V); later steps grow with fast convergence
+MAX_STEP_V = 0.5       # largest voltage step of a continuation (V): longer predictor steps made Newton chaotic
+                       # (lim2018 operating set: 25-iteration failures and halvings cost 10x the steps saved)
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
 NEGLIGIBLE = (1e-20, 1e-12)   # carrier densities, relative to the largest, below which a carrier is absent (tried in turn)
 
@@ -308,7 +312,7 @@ def _z_of(dev, state: ElectricalState, driven):
     return np.concatenate([state.x, [state.voltages[d] for d in driven]])
 
 
-def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets):
+def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets, negligible):
     """dz/dlambda at a converged z: J t = -dF/dlambda, where lambda moves the contact voltages by
     ``dvolts`` and the driven currents by ``dtargets`` (only the constraint right-hand sides and
     the current rows depend on them). The Euler predictor of the continuation."""
@@ -320,7 +324,7 @@ def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets):
             b[rows] = dvolts.get(name, 0.0)
     N3 = 3 * dev.n_nodes
     b[N3:] = dtargets
-    J, b = _held(J, b, _absent(dev, fl, NEGLIGIBLE[0]))
+    J, b = _held(J, b, _absent(dev, fl, negligible))
     return linear.solve(J, -b)
 
 
@@ -339,24 +343,30 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
 
     span = max([abs(v) for v in dvolts.values()] + [0.0])
     lam, step, it = 0.0, (min(1.0, FIRST_STEP_V / span) if span > 0 and not driven else 1.0), 0
+    max_step = min(1.0, MAX_STEP_V / span) if span > 0 and not driven else 1.0
     z = _z_of(dev, start, driven)
     n_steps = 0
     tangent = None
+    levels = list(NEGLIGIBLE)      # absent-carrier levels, and predictor (True) or last state (False), in
+    guesses = [True, False]        # the order they are tried
     while lam < 1.0:
-        step = min(step, 1.0 - lam)
+        step = min(step, 1.0 - lam, max_step)
         volts, targets = params(lam + step)
         try:
             if tangent is None:
-                tangent = _tangent(dev, linear, z, params(lam)[0], driven, params(lam)[1], dvolts, dtargets)
+                tangent = _tangent(dev, linear, z, params(lam)[0], driven, params(lam)[1], dvolts, dtargets, levels[0])
             znew = None
-            for neg in NEGLIGIBLE:
-                for guess in (z + step * tangent, z):
+            for neg in levels:
+                for use in guesses:
                     try:
-                        znew, it = newton(dev, guess, volts, linear, driven, targets, negligible=neg)
+                        znew, it = newton(dev, z + step * tangent if use else z, volts, linear, driven, targets,
+                                          negligible=neg)
                         break
                     except _Failed as exc_:
                         last_exc = exc_
-                if znew is not None:
+                if znew is not None:      # what worked is tried first at the next step
+                    levels = [neg] + [v for v in levels if v != neg]
+                    guesses = [use, not use]
                     break
             if znew is None:
                 raise last_exc
