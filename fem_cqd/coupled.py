@@ -316,6 +316,106 @@ class Electrothermal:
         raise ConvergenceError(f"electrothermal iteration at {what}: temperature still changing by {history[-1]:.3g} K "
                                f"after {max_iter} iterations (tol_K = {tol_K:g})", last_state=point)
 
+    def reach(self, *, j_A_per_cm2=None, current=None, start: OperatingPoint | None = None, step_V: float = 0.5,
+              rtol: float = 1e-6, max_points: int = 80, progress: bool = True, **kwargs):
+        """Electrothermal operating point at a current target, found through voltage-driven points.
+
+        Voltage-driven electrothermal points (each cheap: a Picard/Anderson loop at a fixed
+        voltage) are stepped by ``step_V`` from ``start`` (default 1 V from equilibrium) until
+        the drive current passes the target, then the voltage is found by Illinois regula falsi on
+        ln I(V) to ``rtol``, every point started from the nearer end. Below the electrothermal
+        fold this is the same steady state as ``operating_point(j_A_per_cm2=...)`` (which
+        re-solves the current target in every temperature iteration and also works beyond the
+        fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold, or a
+        hard Newton path), the target is solved by ``operating_point`` at fixed current from the
+        last point below it. Returns ``(target_point, ramp_points)``: the point and every
+        converged point on the way (an electrothermal J-V curve). If that fails too, the
+        ConvergenceError's ``completed`` holds the points so far.
+        """
+        signed = self.target_current(current, j_A_per_cm2)
+        target = abs(signed)
+        points: list[OperatingPoint] = []
+        try:
+            return self._reach(target, start, step_V, rtol, max_points, progress, points, kwargs)
+        except ConvergenceError as exc:
+            below = [p for p in points if abs(p.current) < target] or ([start] if start is not None else [None])
+            near = max(below, key=lambda p: abs(p.current) if p is not None else -1.0)
+            try:
+                return self.operating_point(current=signed, start=near, progress=progress, **kwargs), points
+            except ConvergenceError as exc2:
+                raise ConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
+                                       completed=points) from None
+
+    def _reach(self, target, start, step_V, rtol, max_points, progress, points, kwargs):
+        """The voltage-driven search of :meth:`reach`; appends every converged point to ``points``."""
+        check_positive("step_V", step_V)
+        check_positive("rtol", rtol)
+        bar = tqdm(total=max_points, desc=f"electrothermal to I = {target:.4g}", unit="pt", disable=not progress,
+                   leave=False)
+
+        def solve(V, near):
+            try:
+                pt = self.operating_point(voltage_V=V, start=near, **kwargs)
+            except ConvergenceError as exc:
+                bar.close()
+                raise ConvergenceError(f"reaching {target:.4g}: the electrothermal point at {V:.6g} V failed: {exc}",
+                                       last_state=exc.last_state, completed=points) from None
+            points.append(pt)
+            bar.update()
+            bar.set_postfix_str(f"V={pt.voltage_V:.4g} J={pt.j_A_per_cm2:.4g} A/cm2 dT={pt.max_rise_K:.3g} K")
+            if len(points) > max_points:
+                bar.close()
+                raise ConvergenceError(f"reaching {target:.4g}: more than {max_points} points", last_state=pt,
+                                       completed=points)
+            return pt
+
+        def f(pt):
+            I = abs(pt.current)
+            return math.log(I / target) if I > 0 else -math.inf
+
+        a = start if start is not None else solve(1.0, None)
+        fa = f(a)
+        while fa < 0:
+            b = solve(a.voltage_V + step_V, a)
+            fb = f(b)
+            if fb >= 0:
+                break
+            a, fa = b, fb
+        else:                                   # already at or above the target: step down
+            b, fb = a, fa
+            while fb > 0:
+                a = solve(b.voltage_V - step_V, b)
+                fa = f(a)
+                if fa <= 0:
+                    break
+                b, fb = a, fa
+        for pt in (a, b):
+            if abs(f(pt)) <= rtol:
+                bar.close()
+                return pt, points
+        wa, wb, side = fa, fb, 0                # regula falsi weights (Illinois: halved when an end stays)
+        while True:
+            Va, Vb = a.voltage_V, b.voltage_V
+            if math.isfinite(wa):
+                V = Va - wa * (Vb - Va) / (wb - wa)
+            else:                               # no current at the lower end: interpolate I itself
+                V = Va + (target - abs(a.current)) * (Vb - Va) / (abs(b.current) - abs(a.current))
+            c = solve(V, a if abs(V - Va) < abs(V - Vb) else b)
+            fc = f(c)
+            if abs(fc) <= rtol or abs(Vb - Va) < 1e-12 * max(1.0, abs(V)):
+                bar.close()
+                return c, points
+            if fc < 0:
+                a, wa = c, fc
+                if side == -1:
+                    wb *= 0.5
+                side = -1
+            else:
+                b, wb = c, fc
+                if side == 1 and math.isfinite(wa):
+                    wa *= 0.5
+                side = 1
+
     def ramp(self, values, mode: str = "voltage", start: OperatingPoint | None = None, progress: bool = True,
              on_point=None, **kwargs) -> list[OperatingPoint]:
         """Operating points along ``values``: volts (``mode="voltage"``), A/cm^2 over the aperture

@@ -135,3 +135,18 @@ def test_ramp_keeps_completed_points_and_bad_input_is_refused():
     assert isinstance(err.value.completed, list)
     pts = et.ramp([0.005, 0.01], progress=False)
     assert pts[1].max_rise_K > pts[0].max_rise_K > 0
+
+
+def test_reach_finds_the_current_through_voltage_points_and_agrees_with_the_fixed_current_point():
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    by_v = et.operating_point(voltage_V=0.012, tol_K=1e-7)
+    point, ramp = et.reach(current=by_v.current, start=et.operating_point(voltage_V=0.002, tol_K=1e-7),
+                           step_V=0.004, rtol=1e-9, progress=False, tol_K=1e-7)
+    assert abs(point.current / by_v.current - 1) < 1e-9
+    assert abs(point.voltage_V / 0.012 - 1) < 1e-6
+    V = [p.voltage_V for p in ramp]
+    assert V[:2] == pytest.approx([0.006, 0.010])       # stepped by step_V, then bracketed and refined
+    assert all(abs(p.current) > 0 for p in ramp)
+    with pytest.raises(InputError, match="step_V"):
+        et.reach(current=by_v.current, step_V=-1.0)
