@@ -1,0 +1,43 @@
+"""QD-film profile: J_rec(x) = q int R dy and T(x) from nodal maps (closed forms for simple fields)."""
+import numpy as np
+import pytest
+
+from fem_cqd.constants import q
+from fem_cqd.errors import InputError
+from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.qd_profile import qd_film_profile
+from fem_cqd.stack import lim2018
+
+OPT = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0)
+
+
+@pytest.mark.parametrize("geometry", ["planar", "axisymmetric"])
+def test_uniform_and_linear_recombination_integrate_exactly(geometry):
+    stack = lim2018(geometry)
+    tm = build_mesh(stack, OPT).electrical
+    x, y = tm.mesh.p
+    film = tm.elements_of("CQD")
+    yf = tm.mesh.p[1][tm.mesh.t[:, film]]
+    y0, y1 = yf.min(), yf.max()
+    t = y1 - y0
+    R0 = 1e27
+    prof = qd_film_profile(tm, "CQD", np.full(x.size, R0), 300.0 + 1e3 * x)
+    assert np.allclose(prof.j_rec_A_per_m2, q * R0 * t, rtol=1e-12)
+    assert np.allclose(prof.T_K, 300.0 + 1e3 * prof.x_m, rtol=1e-12)
+    X = prof.x_m[-1]
+    area = X if geometry == "planar" else np.pi * X ** 2
+    assert prof.recombination_current == pytest.approx(q * R0 * t * area, rel=1e-12)
+    # R linear across the film: trapezoid exact, J_rec = q t (R(y0) + R(y1))/2
+    lin = qd_film_profile(tm, "CQD", R0 * (1 + (y - y0) / t), np.full(x.size, 300.0))
+    assert np.allclose(lin.j_rec_A_per_m2, q * R0 * t * 1.5, rtol=1e-12)
+
+
+def test_bad_input_names_the_field():
+    tm = build_mesh(lim2018(), OPT).electrical
+    N = tm.mesh.p.shape[1]
+    with pytest.raises(InputError, match="region"):
+        qd_film_profile(tm, "PbS", np.zeros(N), np.full(N, 300.0))
+    with pytest.raises(InputError, match="R_per_m3s"):
+        qd_film_profile(tm, "CQD", np.zeros(N - 1), np.full(N, 300.0))
+    with pytest.raises(InputError, match="T_nodes"):
+        qd_film_profile(tm, "CQD", np.zeros(N), np.full(N, np.nan))
