@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import ConvergenceError, InputError
 
-DEFAULT_CASE = "lim2018_thermal"
+DEFAULT_CASE = "lim2018_device"
 
 
 def cases_dir() -> Path:

@@ -48,8 +48,8 @@ class MeshOptions:
     y0 + t (1 + tanh(beta (2s - 1)) / tanh(beta)) / 2: the cells next to an interface shrink by
     beta sech^2(beta) / tanh(beta) (1/34 for beta = 3), enough to resolve the sub-nm accumulation
     layers that carry the injection through an organic heterojunction. Uniform cells (3 per film,
-    the earlier default) gave the lim2018 current ~10x too low without warning (cases/lim2018_jv.py
-    shows the convergence).
+    the earlier default) gave the lim2018 current ~10x too low without warning (measured by the
+    former cases/lim2018_jv.py mesh-convergence study).
     """
 
     edge_cell_um: float = 0.5

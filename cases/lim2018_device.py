@@ -1,0 +1,255 @@
+"""The reference device at its operating point: drift-diffusion + heat, self-consistent, to gain.
+
+Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) ran their current-focusing CQD LED at 18 A/cm^2 DC
+(about 3.2 excitons per dot) and saw 1S inversion at 3-4 A/cm^2. This case takes the lim2018
+stack with the sourced parameter set ``lim2018_operating`` (every value that differs from the
+material library, its unit and its source are listed in ``summary.json["parameters"]``) and, for
+the stripe (planar) and the round aperture (axisymmetric):
+
+1. J-V curves: the library parameters (Boltzmann organics, 60 nm TCTA path) and the operating set,
+   both isothermal at 300 K, and the operating set electrothermal (self-heated, DC);
+2. the electrothermal operating points at 3.5 and 18 A/cm^2 over the aperture
+   (:meth:`fem_cqd.coupled.Electrothermal.reach`): voltage, peak temperature rise, light and heat;
+3. along the QD film at each point, J_rec(x) and T(x) from the solved maps
+   (:func:`fem_cqd.qd_profile.qd_film_profile`) fed to the gain stage (:func:`fem_cqd.gain.evaluate`):
+   excitons per dot, 1S inversion and peak material gain vs position.
+
+Mesh: the lateral spacing ``OPERATING_MESH`` (1 um cells at the aperture edge, growing x1.69).
+With the finer library default (0.5 um, x1.3) the Newton path of the operating set failed
+beyond ~4.8 V in the disc (fem_cqd issue 8 note); the vertical mesh is the default (graded films).
+
+Outputs in ``results/lim2018_device/`` (or ``--out``): ``summary.json``, ``jv.csv``, ``jv.png``,
+``profile_<geometry>.csv``, ``profile.png``, ``<geometry>_<j>A.vtu`` (electrical maps),
+``<geometry>_<j>A_thermal.vtu``, ``<geometry>_J_map.png``, ``<geometry>_T_map.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from fem_cqd import gain, viz
+from fem_cqd.coupled import Electrothermal, aperture_area_m
+from fem_cqd.electrical import Contact, build_device, ramp
+from fem_cqd.errors import ConvergenceError
+from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.qd_profile import qd_film_profile
+from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_vtu
+from fem_cqd.stack import lim2018
+
+OUT_DEFAULT = Path("results/lim2018_device")
+PARAMS = "lim2018_operating"
+OPERATING_MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)
+QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
+                         min_cells_per_layer=3)
+TARGETS = (3.5, 18.0)                    # A/cm^2: 1S inversion reported at 3-4, gain at 18
+ISO_VOLTS = tuple(np.round(np.arange(1.0, 9.01, 0.5), 3))
+WAVELENGTHS_NM = np.linspace(600.0, 660.0, 61)
+
+
+def contacts():
+    return [Contact("anode"), Contact("cathode")]
+
+
+def isothermal_curve(stack, options, volts, area) -> list[dict]:
+    """Voltage ramp at 300 K; stops (keeping the points) where the Newton path fails."""
+    dev = build_device(build_mesh(stack, options).electrical, contacts())
+    try:
+        states = ramp(dev, "anode", volts, progress=False)
+        note = None
+    except ConvergenceError as exc:
+        states, note = exc.completed, str(exc)[:300]
+    rows = [{"V": s.voltages["anode"], "J_A_per_cm2": s.currents["anode"] / area / 1e4} for s in states]
+    return rows + ([{"V": math.nan, "J_A_per_cm2": math.nan, "stopped": note}] if note else [])
+
+
+def profile_and_gain(dm, point, qd_layer: str):
+    """(profile, gain maps) along the QD film of an electrothermal point."""
+    T_nodes = point.thermal.T[dm.node_map]
+    prof = qd_film_profile(dm.electrical, qd_layer, point.electrical.R, T_nodes)
+    maps = gain.evaluate(np.maximum(prof.j_rec_A_per_m2, 0.0), prof.T_K, WAVELENGTHS_NM * 1e-9)
+    return prof, maps
+
+
+def energy_balance(point) -> dict:
+    """Electrical power in = heat + light (the drift-diffusion state's own split, W or W/m)."""
+    st = point.electrical
+    p_in = float(st.power_in)
+    heat, light = float(np.sum(st.heat)), float(st.emitted_power)
+    return {"power_in": p_in, "heat": heat, "light": light,
+            "relative_imbalance": abs(p_in - heat - light) / abs(p_in) if p_in else 0.0}
+
+
+def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, iso_volts, bar) -> dict:
+    stack = lim2018(geometry, params=PARAMS)
+    library_stack = lim2018(geometry)
+    dm = build_mesh(stack, options)
+    area = aperture_area_m(dm)
+    res = {"geometry": geometry, "electrical_nodes": int(dm.electrical.mesh.p.shape[1]),
+           "thermal_nodes": int(dm.thermal.mesh.p.shape[1])}
+    t0 = time.time()
+    bar.set_postfix_str(f"{geometry}: isothermal J-V")
+    res["jv_library_isothermal"] = isothermal_curve(library_stack, options, iso_volts, area)
+    res["jv_operating_isothermal"] = isothermal_curve(stack, options, iso_volts, area)
+    et = Electrothermal(dm, contacts())
+    points, ramp_points, start = {}, [], None
+    for j in targets:
+        bar.set_postfix_str(f"{geometry}: electrothermal {j:g} A/cm2")
+        try:
+            pt, way = et.reach(j_A_per_cm2=j, start=start, progress=False)
+        except ConvergenceError as exc:
+            ramp_points += exc.completed
+            res.setdefault("failures", []).append(f"{j:g} A/cm2: {str(exc)[:400]}")
+            break
+        ramp_points += way + [pt]
+        points[j], start = pt, pt
+    pts = sorted({round(p.voltage_V, 9): p for p in ramp_points}.values(), key=lambda p: p.voltage_V)
+    res["jv_operating_electrothermal"] = [{"V": p.voltage_V, "J_A_per_cm2": p.j_A_per_cm2,
+                                           "peak_rise_K": p.max_rise_K} for p in pts]
+    res["operating_points"] = {}
+    for j, pt in points.items():
+        prof, maps = profile_and_gain(dm, pt, stack.qd_layer)
+        tag = f"{geometry}_{j:g}A"
+        pt.electrical.save_vtu(out / f"{tag}.vtu")
+        write_vtu(out / f"{tag}_thermal.vtu", dm.thermal, point_data={"T_K": pt.thermal.T,
+                                                                     "dT_K": pt.thermal.T - et.T_ambient})
+        write_csv(out / f"profile_{tag}.csv", {
+            "x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
+            "excitons_per_dot": maps.occupancy.n_mean, "inversion_1S": maps.occupancy.inversion["1S"],
+            "peak_gain_per_cm": maps.peak_g_per_m / 100, "peak_wavelength_nm": maps.peak_wavelength_m * 1e9})
+        a = stack.aperture_half_width_um * 1e-6
+        inside = prof.x_m <= a
+        res["operating_points"][f"{j:g}"] = {
+            "target_A_per_cm2": j, "voltage_V": pt.voltage_V, "j_A_per_cm2": pt.j_A_per_cm2,
+            "peak_rise_K": pt.max_rise_K, "qd_centre_T_K": float(prof.T_K[0]),
+            "electrothermal_iterations": pt.iterations,
+            "energy": energy_balance(pt),
+            "recombination_share_in_qd": prof.recombination_current / abs(pt.current),
+            "qd_centre": {"j_rec_A_per_cm2": float(prof.j_rec_A_per_m2[0] / 1e4),
+                          "excitons_per_dot": float(maps.occupancy.n_mean[0]),
+                          "inversion_1S": float(maps.occupancy.inversion["1S"][0]),
+                          "peak_gain_per_cm": float(maps.peak_g_per_m[0] / 100),
+                          "peak_wavelength_nm": float(maps.peak_wavelength_m[0] * 1e9)},
+            "aperture_mean_excitons_per_dot": float(np.average(maps.occupancy.n_mean[inside],
+                                                               weights=prof.column_width_m[inside])),
+            "profile": {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
+                        "excitons_per_dot": maps.occupancy.n_mean, "peak_gain_per_cm": maps.peak_g_per_m / 100},
+        }
+    if points:
+        top = points[max(points)]
+        a_um = stack.aperture_half_width_um
+        win = dict(xlim_um=(0, 2 * a_um), ylim_um=(0.1, stack.thickness_nm * 1e-3), y_stretch=100.0)
+        jmag = np.hypot(top.electrical.J[:, 0], top.electrical.J[:, 1]) / 1e4
+        viz.field_map(dm.electrical, _to_nodes(dm.electrical, jmag), out / f"{geometry}_J_map.png",
+                      label="|J| (A/cm2)", title=f"{geometry}: |J| at {max(points):g} A/cm2 (height x100)", **win)
+        viz.field_map(dm.thermal, top.thermal.T - et.T_ambient, out / f"{geometry}_T_map.png", label="dT (K)",
+                      title=f"{geometry}: temperature rise at {max(points):g} A/cm2, DC",
+                      xlim_um=(0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))
+    res["seconds"] = time.time() - t0
+    return res
+
+
+def _to_nodes(tm, values):
+    """Area-weighted mean of element values at the nodes (for maps)."""
+    p, t = tm.mesh.p, tm.mesh.t
+    x, y = p[0][t], p[1][t]
+    A = 0.5 * np.abs((x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0]))
+    num = np.bincount(t.ravel(), np.tile(A * values, 3), minlength=p.shape[1])
+    den = np.bincount(t.ravel(), np.tile(A, 3), minlength=p.shape[1])
+    return num / np.where(den > 0, den, 1.0)
+
+
+def _plots(out: Path, results: dict) -> None:
+    curves = []
+    styles = {"planar": "", "axisymmetric": "--"}
+    for g, r in results.items():
+        for key, label, mark in (("jv_library_isothermal", "library, 300 K", "k"),
+                                 ("jv_operating_isothermal", "operating set, 300 K", "b"),
+                                 ("jv_operating_electrothermal", "operating set, self-heated", "r")):
+            rows = [row for row in r[key] if row["J_A_per_cm2"] == row["J_A_per_cm2"] and row["J_A_per_cm2"] > 0]
+            if rows:
+                curves.append({"x": [row["V"] for row in rows], "y": [row["J_A_per_cm2"] for row in rows],
+                               "label": f"{g}: {label}", "style": mark + (styles[g] or "-") + "o"})
+    curves.append({"x": [0, 10], "y": [18, 18], "label": "18 A/cm2 (Lim 2018)", "style": "g:"})
+    viz.line_plot(out / "jv.png", curves, xlabel="anode voltage (V)", ylabel="J over the aperture (A/cm2)",
+                  title="lim2018: DC J-V", logy=True)
+    prof = []
+    for g, r in results.items():
+        for j, op in r["operating_points"].items():
+            pr = op["profile"]
+            prof.append({"x": pr["x_um"], "y": pr["excitons_per_dot"], "label": f"{g} {j} A/cm2: <N>",
+                         "style": styles[g] or "-"})
+    if prof:
+        viz.line_plot(out / "profile.png", prof, xlabel="x or r (um)", ylabel="excitons per dot <N>",
+                      title="QD film: excitons per dot from the solved J_rec(x), T(x)")
+
+
+def headline(s: dict) -> list[str]:
+    lines = []
+    for g, r in s["geometries"].items():
+        for j, op in r["operating_points"].items():
+            c = op["qd_centre"]
+            lines.append(f"{g}: {j} A/cm2 at {op['voltage_V']:.3f} V, peak rise {op['peak_rise_K']:.1f} K, "
+                         f"centre <N> = {c['excitons_per_dot']:.2f}, 1S inversion {c['inversion_1S']:+.2f}, "
+                         f"peak gain {c['peak_gain_per_cm']:.0f} /cm")
+        for f in r.get("failures", []):
+            lines.append(f"{g}: FAILED {f[:160]}")
+    return lines
+
+
+def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geometries=("axisymmetric", "planar"),
+        targets=TARGETS, iso_volts=ISO_VOLTS) -> dict:
+    out = prepare_output_dir(out_dir, overwrite)
+    options = QUICK_MESH if quick else OPERATING_MESH
+    t0 = time.time()
+    results = {}
+    bar = tqdm(list(geometries), desc="lim2018_device", unit="geometry")
+    for g in bar:
+        results[g] = run_geometry(out, g, options, targets, iso_volts, bar)
+    bar.close()
+    stack = lim2018(params=PARAMS)
+    jv_cols = {}
+    for g, r in results.items():
+        for key in ("jv_library_isothermal", "jv_operating_isothermal", "jv_operating_electrothermal"):
+            jv_cols[f"{g}_{key}_V"] = [row["V"] for row in r[key]]
+            jv_cols[f"{g}_{key}_J_A_per_cm2"] = [row["J_A_per_cm2"] for row in r[key]]
+    n = max(len(v) for v in jv_cols.values())
+    write_csv(out / "jv.csv", {k: list(v) + [math.nan] * (n - len(v)) for k, v in jv_cols.items()})
+    _plots(out, results)
+    s = {
+        "case": "lim2018_device", "quick": quick, "parameter_set": PARAMS,
+        "parameters": [dict(zip(("name", "value", "unit", "source"), (r["name"], r["value"], r["unit"], r["source"])))
+                       for r in stack.parameters],
+        "mesh": {"edge_cell_um": options.edge_cell_um, "lateral_ratio": options.lateral_ratio,
+                 "max_cell_fraction": options.max_cell_fraction, "layer_cell_nm": options.layer_cell_nm},
+        "operating_point": {g: {"electrothermal": True, "dc": True,
+                                "voltage_V_at_18_A_per_cm2": r["operating_points"].get("18", {}).get("voltage_V"),
+                                "peak_rise_K": r["operating_points"].get("18", {}).get("peak_rise_K"),
+                                "reached": "18" in r["operating_points"]}
+                            for g, r in results.items()},
+        "geometries": results,
+        "seconds": time.time() - t0,
+    }
+    s["headline"] = headline(s)
+    write_json(out / "summary.json", s)
+    return s
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=str(OUT_DEFAULT))
+    ap.add_argument("--overwrite", action="store_true")
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args(argv)
+    s = run(a.out, a.overwrite, a.quick)
+    print("\n".join(s["headline"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
