@@ -6,8 +6,9 @@ stack with the sourced parameter set ``lim2018_operating`` (every value that dif
 material library, its unit and its source are listed in ``summary.json["parameters"]``) and, for
 the stripe (planar) and the round aperture (axisymmetric):
 
-1. J-V curves: the library parameters (Boltzmann organics, 60 nm TCTA path) and the operating set,
-   both isothermal at 300 K, and the operating set electrothermal (self-heated, DC);
+1. J-V curves: the library parameters (Boltzmann organics, 60 nm TCTA path), the library with
+   Gauss-Fermi organics (set ``lim2018_gauss_fermi``) and the operating set, all isothermal at
+   300 K, and the operating set electrothermal (self-heated, DC);
 2. the electrothermal operating points at 3.5 and 18 A/cm^2 over the aperture
    (:meth:`fem_cqd.coupled.Electrothermal.reach`): voltage, peak temperature rise, light and heat;
 3. along the QD film at each point, J_rec(x) and T(x) from the solved maps
@@ -95,6 +96,8 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, iso_vo
     t0 = time.time()
     bar.set_postfix_str(f"{geometry}: isothermal J-V")
     res["jv_library_isothermal"] = isothermal_curve(library_stack, options, iso_volts, area)
+    res["jv_gauss_fermi_isothermal"] = isothermal_curve(lim2018(geometry, params="lim2018_gauss_fermi"), options,
+                                                        iso_volts, area)
     res["jv_operating_isothermal"] = isothermal_curve(stack, options, iso_volts, area)
     et = Electrothermal(dm, contacts())
     points, ramp_points, start = {}, [], None
@@ -169,6 +172,7 @@ def _plots(out: Path, results: dict) -> None:
     styles = {"planar": "", "axisymmetric": "--"}
     for g, r in results.items():
         for key, label, mark in (("jv_library_isothermal", "library, 300 K", "k"),
+                                 ("jv_gauss_fermi_isothermal", "library + Gauss-Fermi organics, 300 K", "m"),
                                  ("jv_operating_isothermal", "operating set, 300 K", "b"),
                                  ("jv_operating_electrothermal", "operating set, self-heated", "r")):
             rows = [row for row in r[key] if row["J_A_per_cm2"] == row["J_A_per_cm2"] and row["J_A_per_cm2"] > 0]
@@ -215,7 +219,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     stack = lim2018(params=PARAMS)
     jv_cols = {}
     for g, r in results.items():
-        for key in ("jv_library_isothermal", "jv_operating_isothermal", "jv_operating_electrothermal"):
+        for key in ("jv_library_isothermal", "jv_gauss_fermi_isothermal", "jv_operating_isothermal",
+                    "jv_operating_electrothermal"):
             jv_cols[f"{g}_{key}_V"] = [row["V"] for row in r[key]]
             jv_cols[f"{g}_{key}_J_A_per_cm2"] = [row["J_A_per_cm2"] for row in r[key]]
     n = max(len(v) for v in jv_cols.values())

@@ -40,6 +40,8 @@ def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     assert et[2.0] >= iso[2.0] * (1 - 1e-9)
     # the library stack (Boltzmann, 60 nm TCTA) carries far less at the same voltage
     lib = {row["V"]: row["J_A_per_cm2"] for row in r["jv_library_isothermal"]}
+    gf = {row["V"]: row["J_A_per_cm2"] for row in r["jv_gauss_fermi_isothermal"]}
+    assert lib[4.0] < gf[4.0], "Gauss-Fermi statistics raise the injection over the HOMO step"
     assert lib[4.0] < iso[4.0]
     # gain stage fed by the solved maps: <N> follows J_rec at the centre
     c = op["qd_centre"]
