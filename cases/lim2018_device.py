@@ -13,7 +13,10 @@ the stripe (planar) and the round aperture (axisymmetric):
    (:meth:`fem_cqd.coupled.Electrothermal.reach`): voltage, peak temperature rise, light and heat;
 3. along the QD film at each point, J_rec(x) and T(x) from the solved maps
    (:func:`fem_cqd.qd_profile.qd_film_profile`) fed to the gain stage (:func:`fem_cqd.gain.evaluate`):
-   excitons per dot, 1S inversion and peak material gain vs position.
+   excitons per dot, 1S inversion and peak material gain vs position; the band diagram at the
+   aperture centre (:func:`fem_cqd.bands.band_segments`);
+4. (disc) the sensitivity to the TCTA path the holes cross: the operating set at 300 K with the
+   spacer (and so the TCTA filling its opening) ``TCTA_SWEEP_NM`` thick.
 
 Mesh: the lateral spacing ``OPERATING_MESH`` (1 um cells at the aperture edge, growing x1.69).
 With the finer library default (0.5 um, x1.3) the Newton path of the operating set failed
@@ -21,7 +24,8 @@ beyond ~4.8 V in the disc (fem_cqd issue 8 note); the vertical mesh is the defau
 
 Outputs in ``results/lim2018_device/`` (or ``--out``): ``summary.json``, ``jv.csv``, ``jv.png``,
 ``profile_<geometry>.csv``, ``profile.png``, ``<geometry>_<j>A.vtu`` (electrical maps),
-``<geometry>_<j>A_thermal.vtu``, ``<geometry>_J_map.png``, ``<geometry>_T_map.png``.
+``<geometry>_<j>A_thermal.vtu``, ``<geometry>_J_map.png``, ``<geometry>_T_map.png``,
+``<geometry>_bands.png``, ``tcta_path.png``.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fem_cqd import gain, viz
+from fem_cqd.bands import band_segments
 from fem_cqd.coupled import Electrothermal, aperture_area_m
 from fem_cqd.electrical import Contact, build_device, ramp
 from fem_cqd.errors import ConvergenceError
@@ -51,6 +56,7 @@ QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=
 TARGETS = (3.5, 18.0)                    # A/cm^2: 1S inversion reported at 3-4, gain at 18
 ISO_VOLTS = tuple(np.round(np.arange(1.0, 9.01, 0.5), 3))
 WAVELENGTHS_NM = np.linspace(600.0, 660.0, 61)
+TCTA_SWEEP_NM = (10.0, 20.0, 30.0, 50.0)    # spacer thickness = extra TCTA in the opening (library: 50)
 
 
 def contacts():
@@ -153,8 +159,47 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, iso_vo
         viz.field_map(dm.thermal, top.thermal.T - et.T_ambient, out / f"{geometry}_T_map.png", label="dT (K)",
                       title=f"{geometry}: temperature rise at {max(points):g} A/cm2, DC",
                       xlim_um=(0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))
+    if points:
+        _plot_bands(out / f"{geometry}_bands.png", dm.electrical, points, geometry)
     res["seconds"] = time.time() - t0
     return res
+
+
+def tcta_path_sweep(options, spacers_nm, volts, bar) -> list[dict]:
+    """J at 300 K of the operating set (disc) for each spacer thickness (TCTA path = 10 nm + spacer)."""
+    rows = []
+    for d in spacers_nm:
+        bar.set_postfix_str(f"TCTA path sweep: spacer {d:g} nm")
+        stack = lim2018("axisymmetric", params=PARAMS, spacer_nm=float(d))
+        curve = isothermal_curve(stack, options, volts, math.pi * (stack.aperture_half_width_um * 1e-6) ** 2)
+        rows.append({"spacer_nm": d, "tcta_path_nm": stack.path_through("TCTA"), "jv": curve})
+    return rows
+
+
+def _plot_bands(png: Path, tm, points: dict, geometry: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from fem_cqd.results import atomic_write
+    fig, axes = plt.subplots(1, len(points), figsize=(4.6 * len(points), 4.4), dpi=120, squeeze=False)
+    for ax, (j, pt) in zip(axes[0], points.items()):
+        for seg in band_segments(tm, pt.electrical, 0.0):
+            y = seg["y_m"] * 1e9
+            if seg["kind"] == "semiconductor":
+                ax.plot(y, seg["Ec"], "b-", lw=1.4)
+                ax.plot(y, seg["Ev"], "r-", lw=1.4)
+                ax.plot(y, seg["Efn"], "b--", lw=1)
+                ax.plot(y, seg["Efp"], "r--", lw=1)
+                ax.text(y.mean(), np.max(seg["Ec"]) + 0.15, seg["name"], ha="center", fontsize=7, rotation=90)
+            elif seg["kind"] == "conductor":
+                ax.plot(y, seg["Efn"], "k-", lw=2)
+        ax.set_title(f"{geometry}, axis: {j:g} A/cm2, {pt.voltage_V:.3f} V, +{pt.max_rise_K:.1f} K", fontsize=9)
+        ax.set_xlabel("y (nm)")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("energy (eV): Ec, Ev solid; E_Fn, E_Fp dashed")
+    fig.tight_layout()
+    atomic_write(png, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
 
 
 def _to_nodes(tm, values):
@@ -207,7 +252,7 @@ def headline(s: dict) -> list[str]:
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geometries=("axisymmetric", "planar"),
-        targets=TARGETS, iso_volts=ISO_VOLTS) -> dict:
+        targets=TARGETS, iso_volts=ISO_VOLTS, tcta_sweep_nm=TCTA_SWEEP_NM) -> dict:
     out = prepare_output_dir(out_dir, overwrite)
     options = QUICK_MESH if quick else OPERATING_MESH
     t0 = time.time()
@@ -215,7 +260,13 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     bar = tqdm(list(geometries), desc="lim2018_device", unit="geometry")
     for g in bar:
         results[g] = run_geometry(out, g, options, targets, iso_volts, bar)
+    sweep = tcta_path_sweep(options, tcta_sweep_nm, iso_volts, bar)
     bar.close()
+    viz.line_plot(out / "tcta_path.png", [
+        {"x": [r["V"] for r in row["jv"] if r["V"] == r["V"]], "y": [r["J_A_per_cm2"] for r in row["jv"] if r["V"] == r["V"]],
+         "label": f"TCTA path {row['tcta_path_nm']:g} nm", "style": "-o"} for row in sweep],
+        xlabel="anode voltage (V)", ylabel="J over the aperture (A/cm2)", logy=True,
+        title="disc, operating set at 300 K: holes cross 10 nm TCTA + the spacer's opening")
     stack = lim2018(params=PARAMS)
     jv_cols = {}
     for g, r in results.items():
@@ -238,6 +289,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
                                 "reached": "18" in r["operating_points"]}
                             for g, r in results.items()},
         "geometries": results,
+        "tcta_path_sweep": sweep,
         "seconds": time.time() - t0,
     }
     s["headline"] = headline(s)

@@ -21,10 +21,11 @@ def load():
 def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     case = load()
     out = tmp_path / "dev"
-    s = case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0, 4.0))
+    s = case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0, 4.0),
+                 tcta_sweep_nm=(10.0, 30.0))
     for name in ("summary.json", "jv.csv", "jv.png", "profile.png", "axisymmetric_1A.vtu",
                  "axisymmetric_1A_thermal.vtu", "axisymmetric_J_map.png", "axisymmetric_T_map.png",
-                 "profile_axisymmetric_1A.csv"):
+                 "profile_axisymmetric_1A.csv", "axisymmetric_bands.png", "tcta_path.png"):
         assert (out / name).stat().st_size > 0, name
     saved = json.loads((out / "summary.json").read_text())
     r = saved["geometries"]["axisymmetric"]
@@ -47,6 +48,9 @@ def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     c = op["qd_centre"]
     assert c["excitons_per_dot"] > 0 and -1 <= c["inversion_1S"] <= 1
     assert saved["parameters"] and all(p["source"] for p in saved["parameters"])
+    # a longer TCTA path carries less current at the same voltage
+    sw = {row["tcta_path_nm"]: {r["V"]: r["J_A_per_cm2"] for r in row["jv"]} for row in saved["tcta_path_sweep"]}
+    assert sw[40.0][4.0] < sw[20.0][4.0]
     assert saved["operating_point"]["axisymmetric"]["electrothermal"] is True
     with pytest.raises(InputError, match="output folder"):
-        case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0,))
+        case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0,), tcta_sweep_nm=())

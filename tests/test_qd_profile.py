@@ -41,3 +41,23 @@ def test_bad_input_names_the_field():
         qd_film_profile(tm, "CQD", np.zeros(N - 1), np.full(N, 300.0))
     with pytest.raises(InputError, match="T_nodes"):
         qd_film_profile(tm, "CQD", np.zeros(N), np.full(N, np.nan))
+
+
+def test_band_segments_show_each_films_own_edges_and_flat_levels_in_equilibrium():
+    from fem_cqd.bands import band_segments
+    from fem_cqd.electrical import Contact, build_device, solve_equilibrium
+    stack = lim2018(params="lim2018_operating")
+    dm = build_mesh(stack, OPT)
+    dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")])
+    st = solve_equilibrium(dev)
+    segs = {s["name"]: s for s in band_segments(dm.electrical, st, 0.0)}
+    lib = stack.check_materials()
+    for name in ("poly-TPD", "TCTA", "CQD", "ZnO"):
+        s = segs[name]
+        m = lib[name]
+        assert np.allclose(s["Ec"] - s["Ev"], m.band_gap)
+        assert np.allclose(s["Efn"], s["Efn"][0], atol=1e-9) and np.allclose(s["Efn"], s["Efp"], atol=1e-9)
+    # the 0.30 eV HOMO step of the operating set, at the shared interface node
+    assert segs["poly-TPD"]["Ev"][-1] - segs["TCTA"]["Ev"][0] == pytest.approx(0.30, abs=1e-9)
+    with pytest.raises(InputError, match="x0"):
+        band_segments(dm.electrical, st, 1.234567e-6)
