@@ -56,7 +56,7 @@ QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=
 TARGETS = (3.5, 18.0)                    # A/cm^2: 1S inversion reported at 3-4, gain at 18
 ISO_VOLTS = tuple(np.round(np.arange(1.0, 9.01, 0.5), 3))
 WAVELENGTHS_NM = np.linspace(600.0, 660.0, 61)
-TCTA_SWEEP_NM = (10.0, 20.0, 30.0, 50.0)    # spacer thickness = extra TCTA in the opening (library: 50)
+TCTA_SWEEP_NM = (10.0, 30.0, 50.0)          # spacer thickness = extra TCTA in the opening (library: 50)
 
 
 def contacts():
