@@ -133,11 +133,20 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, iso_vo
             "peak_gain_per_cm": maps.peak_g_per_m / 100, "peak_wavelength_nm": maps.peak_wavelength_m * 1e9})
         a = stack.aperture_half_width_um * 1e-6
         inside = prof.x_m <= a
+        energy = energy_balance(pt)
         res["operating_points"][f"{j:g}"] = {
-            "target_A_per_cm2": j, "voltage_V": pt.voltage_V, "j_A_per_cm2": pt.j_A_per_cm2,
+            "j_target_A_per_cm2": j, "terminal_j_A_per_cm2": pt.j_A_per_cm2, "voltage_V": pt.voltage_V,
+            "j_A_per_cm2": pt.j_A_per_cm2,
             "peak_rise_K": pt.max_rise_K, "qd_centre_T_K": float(prof.T_K[0]),
+            "qd_mean_T_K": float(np.average(prof.T_K[inside], weights=prof.column_width_m[inside])),
+            "n_mean_centre": float(maps.occupancy.n_mean[0]), "n_mean_max": float(maps.occupancy.n_mean.max()),
+            "inversion_1S_max": float(maps.occupancy.inversion["1S"].max()),
+            "peak_gain_per_cm": float(maps.peak_g_per_m.max() / 100),
+            "energy_balance_rel": energy["relative_imbalance"],
+            "j_rec_vs_terminal_rel": 1.0 - prof.recombination_current / abs(pt.current),
+            "seconds": pt.seconds,
             "electrothermal_iterations": pt.iterations,
-            "energy": energy_balance(pt),
+            "energy": energy,
             "recombination_share_in_qd": prof.recombination_current / abs(pt.current),
             "qd_centre": {"j_rec_A_per_cm2": float(prof.j_rec_A_per_m2[0] / 1e4),
                           "excitons_per_dot": float(maps.occupancy.n_mean[0]),

@@ -33,6 +33,8 @@ def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     op = r["operating_points"]["1"]
     assert op["j_A_per_cm2"] == pytest.approx(1.0, rel=1e-5)
     assert op["energy"]["relative_imbalance"] < 1e-8             # power in = heat + light
+    assert op["energy_balance_rel"] < 1e-8 and 0 <= op["j_rec_vs_terminal_rel"] < 1
+    assert op["n_mean_max"] >= op["n_mean_centre"] > 0 and op["qd_mean_T_K"] > 300.0
     assert 0 < op["recombination_share_in_qd"] <= 1 + 1e-9
     assert op["peak_rise_K"] > 0 and op["qd_centre_T_K"] > 300.0
     # self-heating only adds current: the electrothermal curve lies on or above the isothermal one

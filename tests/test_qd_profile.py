@@ -61,3 +61,20 @@ def test_band_segments_show_each_films_own_edges_and_flat_levels_in_equilibrium(
     assert segs["poly-TPD"]["Ev"][-1] - segs["TCTA"]["Ev"][0] == pytest.approx(0.30, abs=1e-9)
     with pytest.raises(InputError, match="x0"):
         band_segments(dm.electrical, st, 1.234567e-6)
+
+
+def test_uniform_recombination_on_a_disc_gives_the_0d_gain_model_at_every_radius_including_the_axis():
+    from fem_cqd import gain
+    tm = build_mesh(lim2018("axisymmetric"), OPT).electrical
+    film = tm.elements_of("CQD")
+    yf = tm.mesh.p[1][tm.mesh.t[:, film]]
+    t = yf.max() - yf.min()
+    j0 = 18e4                                                 # A/m^2 = 18 A/cm^2
+    N = tm.mesh.p.shape[1]
+    prof = qd_film_profile(tm, "CQD", np.full(N, j0 / (q * t)), np.full(N, 320.0))
+    assert prof.x_m[0] == 0.0
+    lam = np.linspace(610e-9, 650e-9, 9)
+    maps = gain.evaluate(prof.j_rec_A_per_m2, prof.T_K, lam)
+    ref = gain.evaluate([j0], 320.0, lam)
+    assert np.allclose(maps.occupancy.n_mean, ref.occupancy.n_mean[0], rtol=1e-12)
+    assert np.allclose(maps.g_per_m, ref.g_per_m[0], rtol=1e-10, atol=1e-9)
