@@ -182,6 +182,7 @@ def tcta_path_sweep(options, spacers_nm, volts, bar) -> list[dict]:
         stack = lim2018("axisymmetric", params=PARAMS, spacer_nm=float(d))
         curve = isothermal_curve(stack, options, volts, math.pi * (stack.aperture_half_width_um * 1e-6) ** 2)
         rows.append({"spacer_nm": d, "tcta_path_nm": stack.path_through("TCTA"), "jv": curve})
+        bar.update()
     return rows
 
 
@@ -266,9 +267,10 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     options = QUICK_MESH if quick else OPERATING_MESH
     t0 = time.time()
     results = {}
-    bar = tqdm(list(geometries), desc="lim2018_device", unit="geometry")
-    for g in bar:
+    bar = tqdm(total=len(geometries) + len(tcta_sweep_nm), desc="lim2018_device", unit="study")
+    for g in geometries:
         results[g] = run_geometry(out, g, options, targets, iso_volts, bar)
+        bar.update()
     sweep = tcta_path_sweep(options, tcta_sweep_nm, iso_volts, bar)
     bar.close()
     viz.line_plot(out / "tcta_path.png", [
