@@ -74,14 +74,19 @@ def geometry_rows(case, geometry: str, n_points: int) -> list[dict]:
     rows.append(row(f"{geometry}: last J-V point from the previous one, Picard iterations", "iterations",
                     float(plain.iterations)))
     rows.append(row(f"{geometry}: same, Anderson (depth 3) iterations", "iterations", float(fast.iterations)))
-    start = None
+    # the default run's route: the first target from the ramp's nearest point below, the next from it
+    below = [p for p in points if p.j_A_per_cm2 < case.TARGETS[0]]
+    start = max(below, key=lambda p: p.j_A_per_cm2) if below else None
     for j in case.TARGETS:
-        below = [p for p in points if p.j_A_per_cm2 < j]
-        start = max(below, key=lambda p: p.j_A_per_cm2) if below else start
         t = time.perf_counter()
-        pt, way = et.reach(j_A_per_cm2=j, start=start, progress=False)
-        rows.append(row(f"{geometry}: reach {j:g} A/cm2 from {start.voltage_V:g} V ({len(way)} voltage points)",
-                        "seconds", time.perf_counter() - t))
+        try:
+            pt, way = et.reach(j_A_per_cm2=j, start=start, progress=False)
+        except ConvergenceError as exc:
+            rows.append(row(f"{geometry}: reach {j:g} A/cm2 FAILED after {time.perf_counter() - t:.0f} s: "
+                            f"{str(exc)[:120]}", "seconds", time.perf_counter() - t))
+            return rows
+        rows.append(row(f"{geometry}: reach {j:g} A/cm2 from {start.voltage_V if start else 1.0:g} V "
+                        f"({len(way)} voltage points)", "seconds", time.perf_counter() - t))
         rows.append(row(f"{geometry}: voltage at {j:g} A/cm2 (V)", "voltage_V", pt.voltage_V))
         start = pt
     t = time.perf_counter()
