@@ -17,7 +17,6 @@ plus the voltages reached (no reference: this is a performance table).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -29,19 +28,13 @@ sys.path.insert(0, ROOT)
 
 from _report import report, row  # noqa: E402
 
+from fem_cqd.cli import load_case  # noqa: E402
 from fem_cqd.coupled import Electrothermal  # noqa: E402
 from fem_cqd.errors import ConvergenceError  # noqa: E402
 from fem_cqd.mesh import build_mesh  # noqa: E402
 from fem_cqd.stack import lim2018  # noqa: E402
 
 N_JV = 12
-
-
-def _case():
-    spec = importlib.util.spec_from_file_location("lim2018_device", os.path.join(ROOT, "cases", "lim2018_device.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def geometry_rows(case, geometry: str, n_points: int) -> list[dict]:
@@ -99,7 +92,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=N_JV)
     a = ap.parse_args(argv)
-    case = _case()
+    case = load_case("lim2018_device")
     t0 = time.perf_counter()
     rows = []
     for g in ("axisymmetric", "planar"):

@@ -45,7 +45,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _devsim_side import (BIASES, N_DOP, SI_PARAMS, SIZES, SOURCE, XJ, build_mesh,  # noqa: E402
-                          contact_facets)
+                          )
 from _report import report, row  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

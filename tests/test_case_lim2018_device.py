@@ -1,27 +1,19 @@
 """The default case, small: isothermal and electrothermal J-V, an operating point, profile and gain."""
-import importlib.util
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 
+from fem_cqd.cli import load_case
 from fem_cqd.errors import InputError
 
-CASE = Path(__file__).resolve().parent.parent / "cases" / "lim2018_device.py"
-
-
 def load():
-    spec = importlib.util.spec_from_file_location("case_lim2018_device", CASE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_case("lim2018_device")
 
 
 def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     case = load()
     out = tmp_path / "dev"
-    s = case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0, 4.0),
+    case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), iso_volts=(2.0, 4.0),
                  tcta_sweep_nm=(10.0, 30.0))
     for name in ("summary.json", "jv.csv", "jv.png", "profile.png", "axisymmetric_1A.vtu",
                  "axisymmetric_1A_thermal.vtu", "axisymmetric_J_map.png", "axisymmetric_T_map.png",

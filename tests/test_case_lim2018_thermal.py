@@ -1,20 +1,13 @@
 """The reference-device thermal case at small size: runs, writes its files, gives sane numbers."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
+from fem_cqd.cli import load_case
 from fem_cqd.errors import InputError
 
-CASE = Path(__file__).resolve().parent.parent / "cases" / "lim2018_thermal.py"
-
-
 def load():
-    spec = importlib.util.spec_from_file_location("lim2018_thermal", CASE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_case("lim2018_thermal")
 
 
 def test_quick_case_writes_maps_plots_and_summary(tmp_path):

@@ -5,9 +5,9 @@ import pytest
 
 from fem_cqd.constants import eps0, q, thermal_voltage
 from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_equilibrium
-from fem_cqd.electrical.examples import graded, material, silicon, tensor_mesh, with_boundary
+from fem_cqd.electrical.examples import graded, material, silicon, tensor_mesh
 from fem_cqd.electrical.system import evaluate
-from fem_cqd.errors import ConvergenceError, InputError
+from fem_cqd.errors import InputError
 
 VT = thermal_voltage(300.0)
 NI2 = 2.8e25 * 1.04e25 * np.exp(-1.12 / VT)

@@ -150,7 +150,6 @@ def make_state(dev, z, voltages, iterations=0):
         # (from the SG formula with unit weight, so edges of zero weight count too)
         from .eafe import LOCAL_EDGES, electron_current, hole_current
         ia = [e[0] for e in LOCAL_EDGES]
-        ib = [e[1] for e in LOCAL_EDGES]
         VT = dev.VT[S]
         sn = electron_current(q * fl.mu_n * VT, fl.Ln[ia], fl.Dn, (phin[a] - phin[b]) / VT)[0]
         sp_ = hole_current(q * fl.mu_p * VT, fl.Lp[ia], fl.Dp, (phip[a] - phip[b]) / VT)[0]
