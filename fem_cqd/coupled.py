@@ -13,7 +13,10 @@ iteration accelerated by Anderson mixing (Walker & Ni, SIAM J. Numer. Anal. 49, 
 ``anderson``, relaxation ``omega``) until max |G(T_e) - T_e| < ``tol_K``. ``one_way=True`` stops
 after the first thermal solve (heating at ambient, no feedback). Temperature enters the electrical
 problem through the thermal voltage, sigma/kT of a Gaussian DOS, intrinsic density and the
-mobility laws; the thermal one through k(T).
+mobility laws; the thermal one through k(T). With ``qd_emission`` the QD film's light is the gain
+model's photon yield at the local excitation and temperature, the rest of its recombination
+energy heat (:mod:`fem_cqd.qd_emission`); heat + light = sum V_c I_c at every iteration
+(``OperatingPoint.energy_balance_rel``).
 
 The device (geometry, contacts, Jacobian layout, the linear solver's analysis) is built once
 (:class:`Electrothermal`); each iteration only changes its temperature (``Device.at_temperature``).
@@ -69,6 +72,14 @@ class OperatingPoint:
     area_m: float | None = None
     seconds: float = 0.0
     light_W: float = field(default=0.0)
+    heat_W: float = field(default=0.0)
+
+    @property
+    def energy_balance_rel(self) -> float:
+        """|sum V_c I_c - heat - light| / |sum V_c I_c|: the heat given to the thermal solve plus the
+        light that left, against the terminals' power."""
+        p_in = self.electrical.power_in
+        return abs(p_in - self.heat_W - self.light_W) / abs(p_in) if p_in else 0.0
 
     @property
     def voltage_V(self) -> float:
@@ -125,12 +136,15 @@ class Electrothermal:
         default the stack's
     device_options : keywords for ``build_device`` (recombination, image_force_lowering, ...)
     heat_source : ``f(ElectricalState) -> (node heat W, light W)``; default the state's own
+    qd_emission : a ``fem_cqd.gain.QDParams``: the QD film's light from the gain model's photon
+        yield, the rest of its recombination energy heat (:class:`fem_cqd.qd_emission.QDFilmEmission`;
+        needs a stack, not together with ``heat_source``)
     linear_solver : "auto" | "pardiso" | "superlu" (kept for every solve: one analysis)
     """
 
     def __init__(self, dm: DeviceMesh, contacts, thermal_bcs=None, *, drive: str = "anode",
                  T_ambient: float | None = None, boundary_resistance=None, device_options=None,
-                 heat_source=None, linear_solver="auto"):
+                 heat_source=None, qd_emission=None, linear_solver="auto"):
         from .thermal_bcs import boundary_conditions, interface_resistances
         if not isinstance(dm, DeviceMesh):
             raise InputError("dm", type(dm).__name__, "a fem_cqd DeviceMesh")
@@ -151,6 +165,12 @@ class Electrothermal:
         self.drive = self.device.contact(drive).boundary
         self.area_m = aperture_area_m(dm)
         self.heat_source = heat_source or default_heat
+        if qd_emission is not None:
+            from .qd_emission import QDFilmEmission
+            if heat_source is not None or stack is None:
+                raise InputError("qd_emission", qd_emission, "None when a heat_source is given or the mesh has no "
+                                 "stack (its qd_layer names the film)")
+            self.heat_source = QDFilmEmission(self.device, stack.qd_layer, qd_emission)
         self.linear = JacobianSolver(linear_solver)
 
     # --- drives ------------------------------------------------------------------------------
@@ -301,7 +321,7 @@ class Electrothermal:
                 change = float(np.max(np.abs(f)))
                 history.append(change)
                 point = OperatingPoint(state, th, T_e.copy(), it, tuple(history), self.drive, self.area_m,
-                                       time.time() - t0, light)
+                                       time.time() - t0, light, float(np.sum(heat)))
                 bar.update()
                 bar.set_postfix_str(f"dT={change:.3g} K J={point.j_A_per_cm2:.4g} A/cm2 V={point.voltage_V:.4g}")
                 if th.T.max() > T_max_K:

@@ -1,16 +1,19 @@
 """The QD film's lateral profile of a solved device: what the gain stage takes from the maps.
 
-Along the film (x: the stripe's half-width coordinate, or the radius of a disc) at each column
-of electrical nodes x_i::
+Along the film (x: the stripe's half-width coordinate, or the radius of a disc) the film's nodes
+form columns of equal x (fem_cqd's tensor meshes). Column k stands for the strip between the
+midpoints to its neighbours, of area w_k (m per m of stripe, or the exact ring pi (r+^2 - r-^2)
+of a disc), and collects the box volumes V_ik of its vertices in the film's elements (the same
+Voronoi boxes the drift-diffusion solve integrates over, :func:`~fem_cqd.electrical.eafe.voronoi_volumes`)::
 
-    J_rec(x_i) = q * integral over the film thickness of R(x_i, y) dy      (A/m^2)
-    T(x_i)     = mean of the temperature at the film's nodes of that column (K)
+    J_rec(x_k) = q sum_i V_ik R_i / w_k           (A/m^2: q times the integral of R over the thickness)
+    T(x_k)     = sum_i V_ik T_i / sum_i V_ik      (K: film-mean temperature of the column)
 
-R is the total recombination rate (m^-3 s^-1) of the drift-diffusion solution: every electron-hole
-pair that recombines in the film is an exciton made in a dot (the gain stage's J_rec). The
-integral is the trapezoid rule over the column's nodes, exact for R linear in y between nodes.
-``column_width_m`` is the share of the film's area each column stands for (m per m of stripe, or
-m^2 of annulus), so that sum(J_rec w) is the recombination current in the film.
+R is the total recombination rate (m^-3 s^-1) at each film element's vertices (the state's
+``R_vertex``, with the film's own material at interface nodes) or a nodal field. Every electron-
+hole pair that recombines in the film is an exciton made in a dot (the gain stage's J_rec), and
+sum_k J_rec w_k is the film's recombination current q int R dV of the solve, to round-off. On a
+column of nodes the lumped sum is the trapezoid rule in y: exact for R linear between nodes.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import q
+from .electrical.eafe import voronoi_volumes
 from .errors import InputError
 
 
@@ -38,36 +42,63 @@ class QDProfile:
         return float(np.sum(self.j_rec_A_per_m2 * self.column_width_m))
 
 
-def qd_film_profile(tmesh, region: str, R_per_m3s, T_nodes) -> QDProfile:
-    """The profile of module doc from nodal R (m^-3 s^-1) and nodal T (K) on the electrical mesh
-    ``tmesh`` (a TaggedMesh whose nodes lie on columns of equal x, as fem_cqd's tensor meshes)."""
-    if region not in tmesh.region_names:
-        raise InputError("region", region, "one of " + ", ".join(tmesh.region_names))
-    R = np.asarray(R_per_m3s, dtype=float)
-    T = np.asarray(T_nodes, dtype=float)
-    N = tmesh.mesh.p.shape[1]
-    for name, v in (("R_per_m3s", R), ("T_nodes", T)):
-        if v.shape != (N,) or not np.all(np.isfinite(v)):
-            raise InputError(name, f"array of shape {v.shape}", f"{N} finite nodal values")
-    el = tmesh.elements_of(region)
-    nodes = np.unique(tmesh.mesh.t[:, el])
-    x, y = tmesh.mesh.p[0][nodes], tmesh.mesh.p[1][nodes]
-    scale = max(float(np.ptp(tmesh.mesh.p[0])), 1e-30)
-    key = np.round(x / scale, 9)
-    cols, inverse = np.unique(key, return_inverse=True)
-    xc = np.zeros(cols.size)
-    jr = np.zeros(cols.size)
-    Tc = np.zeros(cols.size)
-    for k in range(cols.size):
-        sel = np.flatnonzero(inverse == k)
-        sel = sel[np.argsort(y[sel])]
-        if sel.size < 2:
-            raise InputError("tmesh", f"column at x = {x[sel[0]]:.4g} m with one film node",
+class FilmColumns:
+    """The film's elements, their vertices' box volumes and columns, computed once per mesh.
+
+    Attributes: ``elements`` (nf,), ``volume`` (3, nf) box volume of each vertex in the film,
+    ``column`` (3, nf) column index of each vertex, ``x_m`` (ncol,), ``width_m`` (ncol,).
+    """
+
+    def __init__(self, tmesh, region: str):
+        if region not in tmesh.region_names:
+            raise InputError("region", region, "one of " + ", ".join(tmesh.region_names))
+        self.tmesh, self.region = tmesh, region
+        p, t = tmesh.mesh.p, tmesh.mesh.t
+        self.elements = tmesh.elements_of(region)
+        tf = t[:, self.elements]
+        self.volume = voronoi_volumes(p[0][tf], p[1][tf], tmesh.geometry == "axisymmetric")
+        scale = max(float(np.ptp(p[0])), 1e-30)
+        cols, inverse = np.unique(np.round(p[0][tf] / scale, 9), return_inverse=True)
+        self.column = inverse.reshape(tf.shape)
+        nodes_per_column = np.bincount(np.unique(tf.ravel() * cols.size + self.column.ravel()) % cols.size,
+                                       minlength=cols.size)
+        if nodes_per_column.min() < 2:
+            k = int(np.argmin(nodes_per_column))
+            raise InputError("tmesh", f"column at x = {cols[k] * scale:.4g} m with one film node",
                              "a mesh whose film nodes form columns of at least two nodes")
-        xc[k] = x[sel].mean()
-        jr[k] = q * np.trapezoid(R[nodes[sel]], y[sel])
-        Tc[k] = T[nodes[sel]].mean()
-    # each column stands for the strip between the midpoints to its neighbours (within the film)
-    edges = np.concatenate([[xc[0]], 0.5 * (xc[1:] + xc[:-1]), [xc[-1]]])
-    w = np.diff(edges) if tmesh.geometry == "planar" else np.pi * np.diff(edges ** 2)
-    return QDProfile(xc, jr, Tc, w, tmesh.geometry)
+        self.x_m = np.bincount(self.column.ravel(), p[0][tf].ravel()) / np.bincount(self.column.ravel())
+        xc = self.x_m
+        edges = np.concatenate([[xc[0]], 0.5 * (xc[1:] + xc[:-1]), [xc[-1]]])
+        self.width_m = np.diff(edges) if tmesh.geometry == "planar" else np.pi * np.diff(edges ** 2)
+
+    def at_vertices(self, name: str, values) -> np.ndarray:
+        """``values`` (nodal (N,) or per element vertex (3, ne)) at the film's vertices, (3, nf)."""
+        v = np.asarray(values, dtype=float)
+        N, ne = self.tmesh.mesh.p.shape[1], self.tmesh.mesh.t.shape[1]
+        if v.shape == (N,):
+            v = v[self.tmesh.mesh.t[:, self.elements]]
+        elif v.shape == (3, ne):
+            v = v[:, self.elements]
+        else:
+            raise InputError(name, f"array of shape {v.shape}", f"nodal values ({N},) or element-vertex values (3, {ne})")
+        if not np.all(np.isfinite(v)):
+            raise InputError(name, "non-finite values", "finite values")
+        return v
+
+    def column_sum(self, per_vertex: np.ndarray) -> np.ndarray:
+        """sum over each column's film vertices of ``per_vertex`` (3, nf)."""
+        return np.bincount(self.column.ravel(), per_vertex.ravel(), minlength=self.x_m.size)
+
+    def profile(self, R_per_m3s, T_K) -> QDProfile:
+        """The :class:`QDProfile` of the module doc from R (m^-3 s^-1) and T (K), nodal or per vertex."""
+        R = self.at_vertices("R_per_m3s", R_per_m3s)
+        T = self.at_vertices("T_nodes", T_K)
+        j = q * self.column_sum(self.volume * R) / self.width_m
+        Tc = self.column_sum(self.volume * T) / self.column_sum(self.volume)
+        return QDProfile(self.x_m.copy(), j, Tc, self.width_m.copy(), self.tmesh.geometry)
+
+
+def qd_film_profile(tmesh, region: str, R_per_m3s, T_nodes) -> QDProfile:
+    """The profile of module doc on the electrical mesh ``tmesh`` (a TaggedMesh whose film nodes lie
+    on columns of equal x). ``R_per_m3s``: an ``ElectricalState.R_vertex`` (exact) or nodal R."""
+    return FilmColumns(tmesh, region).profile(R_per_m3s, T_nodes)

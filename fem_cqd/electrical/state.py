@@ -31,7 +31,10 @@ class ElectricalState:
     psi, phi_n, phi_p : V.  n, p : m^-3 (volume-weighted over the semiconductor elements at a node;
         0 where no semiconductor).  Ec, Ev, Efn, Efp : eV (vacuum-level reference).
     Jn, Jp, J : A/m^2 per element (semiconductors; J also in conductors, -sigma grad phi).
-    R, R_rad : m^-3 s^-1 per node (total, radiative).
+    R, R_rad : m^-3 s^-1 per node (total, radiative; volume-weighted over the semiconductor elements at a node).
+    R_vertex, R_rad_vertex : (3, ne) m^-3 s^-1 at each element's vertices, as the solve used them (each element with
+        its own material; 0 outside semiconductors): q sum vol R_vertex over a region's elements is its recombination
+        current exactly.
     heat : W per node (W/m planar), the lumped heat load; heat_density = heat / nodal volume (W/m^3).
     voltages, currents : contact name -> V, A (A/m planar); current flows from the contact into the device.
     emitted_power : W (W/m), light leaving by radiative recombination (q E_photon R_rad).
@@ -52,6 +55,8 @@ class ElectricalState:
     J: np.ndarray
     R: np.ndarray
     R_rad: np.ndarray
+    R_vertex: np.ndarray
+    R_rad_vertex: np.ndarray
     heat: np.ndarray
     heat_density: np.ndarray
     voltages: dict
@@ -131,7 +136,11 @@ def make_state(dev, z, voltages, iterations=0):
     heat = np.zeros(N)
     Jn = np.zeros((ne, 2)); Jp = np.zeros((ne, 2)); J = np.zeros((ne, 2))
     emitted = 0.0
+    R_vertex = np.zeros((3, ne))
+    R_rad_vertex = np.zeros((3, ne))
     if S.size:
+        R_vertex[:, S] = fl.R
+        R_rad_vertex[:, S] = fl.R_rad
         t = g.t[:, S]
         vol = g.vol[:, S]
         nsum = np.bincount(t.ravel(), (fl.n * vol).ravel(), minlength=N)
@@ -184,6 +193,7 @@ def make_state(dev, z, voltages, iterations=0):
     Ev = np.where(has, Ec - Eg, -psi)
     currents = terminal_currents(dev, fl)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
-                           Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, heat=heat, heat_density=heat_density,
+                           Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, R_vertex=R_vertex,
+                           R_rad_vertex=R_rad_vertex, heat=heat, heat_density=heat_density,
                            voltages=volts, currents=currents, emitted_power=emitted, T=dev.T_node.copy(),
                            iterations=iterations, x=x.copy(), tmesh=dev.tmesh)

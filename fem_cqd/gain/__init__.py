@@ -6,9 +6,9 @@ parameter dataclass, :class:`QDParams`. See the module docstrings for the equati
 :mod:`.model` (the stage and its inverse, j at a target <N>, transparency or gain).
 """
 from .model import (GainMaps, Occupancy, current_density_for_mean_excitons, evaluate, occupancy,
-                    saturated_peak_gain_per_m, threshold_current_density,
+                    photon_yield, saturated_peak_gain_per_m, threshold_current_density,
                     transparency_current_density)
-from .occupancy import (decay_rates, excitation_rate, generator, mean_excitons, quantum_yield,
+from .occupancy import (decay_rates, excitation_rate, generator, mean_excitons, quantum_yield, radiative_rates,
                         single_exciton_rates, steady_state, transient)
 from .params import QDParams
 from .spectra import (gain_spectrum, inversion, level_fill, transition_energies_eV,
@@ -16,7 +16,8 @@ from .spectra import (gain_spectrum, inversion, level_fill, transition_energies_
 
 __all__ = ["GainMaps", "Occupancy", "QDParams", "current_density_for_mean_excitons",
            "decay_rates", "evaluate", "excitation_rate", "gain_spectrum", "generator",
-           "inversion", "level_fill", "mean_excitons", "occupancy", "quantum_yield",
+           "inversion", "level_fill", "mean_excitons", "occupancy", "photon_yield", "quantum_yield",
+           "radiative_rates",
            "saturated_peak_gain_per_m", "single_exciton_rates", "steady_state",
            "threshold_current_density", "transient", "transition_energies_eV",
            "transparency_current_density", "valid_wavelength_range_m"]

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..errors import InputError, check_positive
-from .occupancy import as_positions, decay_rates, excitation_rate, mean_excitons, steady_state
+from .occupancy import as_positions, decay_rates, excitation_rate, mean_excitons, radiative_rates, steady_state
 from .params import QDParams
 from .spectra import LEVELS, check_wavelengths, gain_spectrum, inversion
 
@@ -79,6 +79,36 @@ def occupancy(j_rec_A_per_m2, T_K, p: QDParams = QDParams()) -> Occupancy:
         inv = {lvl: (1 - f) * inv[lvl] + f * inversion(P_c, lvl, c) for lvl in LEVELS}
         n_mean = (1 - f) * n_mean + f * mean_excitons(P_c)
     return Occupancy(G, P, P_c, n_mean, inv)
+
+
+def _radiative_share(G: np.ndarray, k: np.ndarray, k_rad: np.ndarray) -> np.ndarray:
+    """sum_N P_N k_N,r / sum_N P_N k_N over N >= 1 of the steady chain, from the weights relative
+    to P_1, w_N = prod_{m=2..N} G / k_m (so G -> 0 gives k_1,r / k_1, the single-exciton yield)."""
+    with np.errstate(divide="ignore"):
+        log_ratio = np.log(G)[:, None] - np.log(k[:, 2:])
+    log_w = np.concatenate([np.zeros((G.size, 1)), np.cumsum(log_ratio, axis=1)], axis=1)
+    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+    return np.sum(w * k_rad[:, 1:], axis=1) / np.sum(w * k[:, 1:], axis=1)
+
+
+def photon_yield(j_rec_A_per_m2, T_K, p: QDParams = QDParams()) -> np.ndarray:
+    """Photons emitted per electron-hole pair recombining in the film, per position.
+
+        Y = eta * [(1 - f) s_0 + f s_c],   s = sum_N P_N k_N,r / sum_N P_N k_N,
+
+    eta the capture efficiency, f the charged fraction: in steady state each population decays
+    at the rate G it is excited, a share s of the decays radiative (Auger and the activated
+    non-radiative channel take the rest; N -> 0 gives the single-exciton QY(T)). The pairs not
+    captured (1 - eta) and the non-radiative decays are heat.
+    """
+    G = excitation_rate(j_rec_A_per_m2, p)
+    T = np.broadcast_to(as_positions("T_K", T_K, allow_zero=False), G.shape)
+    share = _radiative_share(G, decay_rates(T, p), radiative_rates(T, p))
+    f = p.charged_fraction
+    if f > 0:
+        c = p.extra_electrons
+        share = (1 - f) * share + f * _radiative_share(G, decay_rates(T, p, c), radiative_rates(T, p, c))
+    return p.capture_efficiency * share
 
 
 def evaluate(j_rec_A_per_m2, T_K, wavelength_m, p: QDParams = QDParams()) -> GainMaps:

@@ -87,8 +87,20 @@ def decay_rates(T_K, p: QDParams = QDParams(), extra_electrons: int = 0) -> np.n
         return np.broadcast_to(table, (k_r.size, N.size)).copy()
     n_e, n_h = N + extra_electrons, N
     auger = p.k_xx_auger / 4.0 * n_e * n_h * (n_e + n_h - 2.0) / 2.0
-    radiative = (n_e * n_h) ** (p.radiative_exponent / 2.0)
-    return k_r[:, None] * radiative + k_nr[:, None] * n_h + auger
+    return radiative_rates(T_K, p, extra_electrons) + k_nr[:, None] * n_h + auger
+
+
+def radiative_rates(T_K, p: QDParams = QDParams(), extra_electrons: int = 0) -> np.ndarray:
+    """Radiative part of :func:`decay_rates`, k_N,r = k_X,r (n_e n_h)^(p/2), shape (npos, n_max + 1).
+
+    A ``rate_table_per_ns`` gives total rates only: its radiative part is unknown (InputError).
+    """
+    if p.rate_table_per_ns is not None and extra_electrons == 0:
+        raise InputError("rate_table_per_ns", "a table of total rates",
+                         "None where the light/heat split is needed (the table has no radiative part)")
+    k_r, _ = single_exciton_rates(T_K, p)
+    N = np.arange(p.n_max + 1, dtype=float)
+    return k_r[:, None] * ((N + extra_electrons) * N) ** (p.radiative_exponent / 2.0)
 
 
 def _check_tail(P: np.ndarray, G: np.ndarray, p: QDParams) -> None:
