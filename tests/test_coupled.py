@@ -1,4 +1,5 @@
-"""Electrothermal coupling against a closed form: a self-heated resistor on a heat-sunk substrate.
+"""Electrothermal coupling against a closed form (a self-heated resistor on a heat-sunk substrate)
+and against solve_bvp (a distributed thermistor, at the end of this file).
 
 A doped film (thickness L, resistivity rho(T) = rho_300 / f(T), f the thermally activated
 mobility factor) between two ohmic contacts covering its faces sits on a substrate (thickness h,
@@ -150,3 +151,62 @@ def test_reach_finds_the_current_through_voltage_points_and_agrees_with_the_fixe
     assert all(abs(p.current) > 0 for p in ramp)
     with pytest.raises(InputError, match="step_V"):
         et.reach(current=by_v.current, step_V=-1.0)
+
+
+# --- a distributed thermistor vs solve_bvp --------------------------------------------------------
+ELL, K_FILM = 10e-6, 1.0
+
+
+def thermistor_device():
+    """A film strip of length ELL along x, contacts on its ends, which are also its heat sinks."""
+    lib = parse_library({"film": {
+        "kind": "semiconductor", "relative_permittivity": 10.0, "electron_affinity_eV": 4.0, "band_gap_eV": 1.5,
+        "Nc_per_cm3": 1e19, "Nv_per_cm3": 1e19, "mu_n_cm2_per_Vs": MU * 1e4, "mu_p_cm2_per_Vs": 1.0,
+        "donors_per_cm3": ND * 1e-6, "mobility_activation_eV": EA, "thermal_conductivity_W_per_mK": K_FILM,
+        "heat_capacity_J_per_kgK": 500.0, "density_kg_per_m3": 3000.0, "sources": SRC}})
+    mesh = skfem.MeshTri.init_tensor(np.linspace(0, ELL, 81), np.linspace(0, 100e-9, 3))
+    b = _box_boundaries(mesh)
+    bnd = {"anode": b["symmetry"], "cathode": b["far_edge"], "bottom": b["bottom"], "top": b["top"]}
+    thermal = TaggedMesh(mesh, "planar", np.zeros(mesh.t.shape[1], int), ("film",), (lib["film"],), bnd)
+    return device_mesh_from_thermal(thermal, ["film"])
+
+
+def thermistor_bvp(V, T0=300.0):
+    """-(k T')' = J^2 / sigma(T), phi' = -J / sigma(T), sigma = q N_D mu(T); T(0) = T(ELL) = T0,
+    phi(0) = V, phi(ELL) = 0; J (A/m^2) the unknown parameter. Returns (J, x, T)."""
+    from scipy.integrate import solve_bvp
+    sigma = lambda T: q * ND * MU * mobility_factor(T)   # noqa: E731
+
+    J0 = sigma(T0) * V / ELL
+    P0 = J0 ** 2 / sigma(T0) * ELL ** 2 / K_FILM           # K: the temperature scale
+
+    def rhs(xi, y, p):                                    # xi = x / ELL, s = T'(xi) / P0, p = J / J0
+        T, s, phi = y
+        r = sigma(T0) / sigma(T)
+        return np.vstack([P0 * s, -p[0] ** 2 * r, -p[0] * r * V])
+
+    def bc(ya, yb, p):
+        return np.array([ya[0] - T0, yb[0] - T0, ya[2] - V, yb[2]])
+
+    xi = np.linspace(0, 1, 101)
+    guess = np.vstack([T0 + 0 * xi, 0.5 - xi, V * (1 - xi)])
+    sol = solve_bvp(rhs, bc, xi, guess, p=[1.0], tol=1e-9, max_nodes=100000)
+    assert sol.success, sol.message
+    return sol.p[0] * J0, sol.x * ELL, sol.sol(sol.x)[0]
+
+
+def test_thermistor_temperature_profile_and_current_match_solve_bvp():
+    """Distributed feedback: sigma(T(x)) sets the field, J^2/sigma the heat; 2D electrothermal point
+    (drift-diffusion of a doped film, heat equation) vs the 1D boundary-value problem."""
+    dm = thermistor_device()
+    V = 0.8
+    bcs = {"anode": Dirichlet(300.0), "cathode": Dirichlet(300.0)}
+    pt = Electrothermal(dm, CONTACTS, bcs).operating_point(voltage_V=V, tol_K=1e-6)
+    J, xb, Tb = thermistor_bvp(V)
+    assert Tb.max() - 300 > 10 and J > 1.2 * q * ND * MU * V / ELL        # a real, distributed feedback
+    x = dm.thermal.mesh.p[0]
+    T = pt.thermal.T
+    assert np.max(np.abs(T - np.interp(x, xb, Tb))) < 1e-3 * (Tb.max() - 300)   # measured 4.4e-5
+    j_fem = pt.current / 100e-9                                            # A/m per metre of depth over the thickness
+    assert abs(j_fem / J - 1) < 1e-3                                        # measured 4.5e-5
+    assert pt.energy_balance_rel < 1e-8
