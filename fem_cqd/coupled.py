@@ -52,6 +52,9 @@ from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, so
 
 UM = 1e-6
 CURRENT_RTOL = 1e-8     # a current-driven point matches its target to this (relative)
+REACH_MIN_T_STEP = 1 / 16   # reach's voltage points give up early (it falls back to the fixed current): past the
+                            # electrothermal fold a voltage point has no steady state, and halving the
+                            # temperature step to 1e-3 spent 115 s failing there (stripe, 4.93 V)
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,9 +255,9 @@ class Electrothermal:
         raise ConvergenceError(f"current {current:.6g} not matched to {CURRENT_RTOL:g} in 60 voltage steps "
                                f"(last {c.currents[d]:.6g} at {c.voltages[d]:.6g} V)", last_state=c)
 
-    def _electrical_at(self, T_e, voltage, current, state):
+    def _electrical_at(self, T_e, voltage, current, state, min_T_step=1e-3):
         """Electrical state at temperature T_e; continuation in temperature from ``state``'s
-        when the direct solve fails."""
+        when the direct solve fails, its step halved down to ``min_T_step`` of the change."""
         dev = self.device.at_temperature(T_e)
         try:
             return self._electrical(dev, voltage, current, state)
@@ -270,7 +273,7 @@ class Electrothermal:
                                         last)
             except ConvergenceError as exc:
                 step *= 0.5
-                if step < 1e-3:
+                if step < min_T_step:
                     raise ConvergenceError(f"electrical solve at the new temperature failed (continuation in T "
                                            f"stopped at {lam:.3g} of the way): {exc}", last_state=last) from None
                 continue
@@ -281,10 +284,12 @@ class Electrothermal:
     # --- operating points -----------------------------------------------------------------------
     def operating_point(self, *, voltage_V=None, current=None, j_A_per_cm2=None, start: OperatingPoint | None = None,
                         tol_K: float = 1e-3, max_iter: int = 60, omega: float = 1.0, anderson: int = 3,
-                        one_way: bool = False, T_max_K: float = 1000.0, progress: bool = False) -> OperatingPoint:
+                        one_way: bool = False, T_max_K: float = 1000.0, progress: bool = False,
+                        min_T_step: float = 1e-3) -> OperatingPoint:
         """Electrothermal steady state at a voltage of the drive contact (V), or at a terminal
         ``current`` (A; A/m planar) or ``j_A_per_cm2`` over the aperture. Starts from ``start``
-        (its electrical state and temperature) when given; see the module doc."""
+        (its electrical state and temperature) when given; see the module doc. ``min_T_step``: the
+        smallest step of the continuation in temperature, as a fraction of the change."""
         t0 = time.time()
         check_positive("tol_K", tol_K)
         if not 0 < omega <= 1:
@@ -309,7 +314,7 @@ class Electrothermal:
         bar = tqdm(total=max_iter, desc=f"electrothermal {what}", unit="it", disable=not progress, leave=False)
         try:
             for it in range(1, max_iter + 1):
-                state = self._electrical_at(T_e, voltage_V, target, state)
+                state = self._electrical_at(T_e, voltage_V, target, state, min_T_step)
                 heat, light = self.heat_source(state)
                 th = solve_steady(self.dm.thermal, self.bcs, node_power=thermal_node_power(self.dm, heat),
                                   boundary_resistance=self.boundary_resistance,
@@ -347,8 +352,8 @@ class Electrothermal:
         fold this is the same steady state as ``operating_point(j_A_per_cm2=...)`` (which
         re-solves the current target in every temperature iteration and also works beyond the
         fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold, or a
-        hard Newton path), the target is solved by ``operating_point`` at fixed current from the
-        last point below it. Returns ``(target_point, ramp_points)``: the point and every
+        hard Newton path; its continuation in temperature stops at ``REACH_MIN_T_STEP``), the
+        target is solved by ``operating_point`` at fixed current from the last point below it. Returns ``(target_point, ramp_points)``: the point and every
         converged point on the way (an electrothermal J-V curve). If that fails too, the
         ConvergenceError's ``completed`` holds the points so far.
         """
@@ -375,7 +380,7 @@ class Electrothermal:
 
         def solve(V, near):
             try:
-                pt = self.operating_point(voltage_V=V, start=near, **kwargs)
+                pt = self.operating_point(voltage_V=V, start=near, **{"min_T_step": REACH_MIN_T_STEP, **kwargs})
             except ConvergenceError as exc:
                 bar.close()
                 raise ConvergenceError(f"reaching {target:.4g}: the electrothermal point at {V:.6g} V failed: {exc}",
