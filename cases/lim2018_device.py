@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 
 from fem_cqd import gain, optics, viz
 from fem_cqd.bands import band_segments
+from fem_cqd.constants import q
 from fem_cqd.coupled import Electrothermal
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError
@@ -89,7 +90,15 @@ def modal(mode, prof, maps, inside) -> dict:
             "threshold_material_gain_per_cm": th["g_th_per_cm"], "threshold_j_A_per_cm2": th["j_th_A_per_cm2"]}
 
 
-def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float) -> dict:
+def recombination_by_region(et, pt) -> dict:
+    """Share of the terminal current that recombines in each semiconductor region, q int R dV / I."""
+    tm, geom, st = et.device.tmesh, et.device.geom, pt.electrical
+    rec = {name: q * float(np.sum(geom.vol[:, tm.elements_of(name)] * st.R_vertex[:, tm.elements_of(name)]))
+           for name in tm.region_names}
+    return {k: v / abs(pt.current) for k, v in rec.items() if v != 0.0}
+
+
+def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, seconds: float) -> dict:
     """Maps and profile of one operating point written to ``out``; its summary entry."""
     prof, maps = profile_and_gain(dm, pt, stack.qd_layer)
     _, _, Y = et.heat_source.split(pt.electrical)
@@ -116,8 +125,9 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float) -
         **modal(mode, prof, maps, inside),
         "energy_balance_rel": pt.energy_balance_rel,
         "j_rec_vs_terminal_rel": 1.0 - prof.recombination_current / abs(pt.current),
-        "seconds": pt.seconds,
+        "seconds": seconds,
         "electrothermal_iterations": pt.iterations,
+        "recombination_share_by_region": recombination_by_region(et, pt),
         "energy": {"power_in": p_in, "heat": pt.heat_W, "light": pt.light_W,
                    "light_share": pt.light_W / p_in if p_in else 0.0},
         "photon_yield_centre": float(Y[0]),
@@ -143,9 +153,10 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar) -
                          "confinement": mode.confinement, "loss_per_cm": mode.loss_per_m / 100}}
     t0 = time.time()
     et = Electrothermal(dm, contacts(), qd_emission=QD)
-    points, ramp_points, start = {}, [], None
+    points, ramp_points, start, seconds = {}, [], None, {}
     for j in targets:
         bar.set_postfix_str(f"{geometry}: electrothermal {j:g} A/cm2")
+        t1 = time.time()
         try:
             pt, way = et.reach(j_A_per_cm2=j, start=start, progress=False)
         except ConvergenceError as exc:
@@ -153,12 +164,12 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar) -
             res.setdefault("failures", []).append(f"{j:g} A/cm2: {str(exc)[:400]}")
             break
         ramp_points += way + [pt]
-        points[j], start = pt, pt
+        points[j], start, seconds[j] = pt, pt, time.time() - t1
         bar.update()
     pts = sorted({round(p.voltage_V, 9): p for p in ramp_points}.values(), key=lambda p: p.voltage_V)
     res["jv_electrothermal"] = [{"V": p.voltage_V, "J_A_per_cm2": p.j_A_per_cm2, "peak_rise_K": p.max_rise_K}
                                 for p in pts]
-    res["operating_points"] = {f"{j:g}": point_summary(dm, et, pt, stack, mode, out, geometry, j)
+    res["operating_points"] = {f"{j:g}": point_summary(dm, et, pt, stack, mode, out, geometry, j, seconds[j])
                                for j, pt in points.items()}
     if points:
         top = points[max(points)]

@@ -26,6 +26,9 @@ def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     assert e["heat"] + e["light"] == pytest.approx(e["power_in"], rel=1e-8)
     assert 0 < op["photon_yield_centre"] <= 0.9 and 0 < e["light_share"] < 1
     assert 0 <= op["j_rec_vs_terminal_rel"] < 1 and 0 < op["recombination_share_in_qd"] <= 1 + 1e-9
+    shares = op["recombination_share_by_region"]               # the profile integrates the solver's own boxes
+    assert shares["CQD"] == pytest.approx(op["recombination_share_in_qd"], rel=1e-12)
+    assert sum(shares.values()) <= 1 + 1e-9
     assert op["n_mean_max"] >= op["n_mean_centre"] > 0 and op["qd_mean_T_K"] > 300.0
     assert op["peak_rise_K"] > 0 and op["qd_centre_T_K"] > 300.0
     # modal gain = Gamma <g> - alpha of the slab mode recorded with the geometry
