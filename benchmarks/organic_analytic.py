@@ -295,9 +295,9 @@ def _hole_only_rows(row, ob):
         tm, dev, w = ob.fem_hole_only(ref, hmax=hmax)
         states = ramp(dev, "bottom", DEVICE_BIASES, progress=False)
         timing[hmax] = (time.perf_counter() - t0, tm.mesh.p.shape[1] // 2)
-        for st, V in zip(states, DEVICE_BIASES):
+        for state, V in zip(states, DEVICE_BIASES):
             rows.append(row(f"hole-only GF device vs solve_bvp: V = {V:g} V, h_max = {hmax * 1e9:g} nm "
-                            f"({timing[hmax][1]} nodes in y)", "J (A/m^2)", st.currents["bottom"] / w, bvp[V]["J"],
+                            f"({timing[hmax][1]} nodes in y)", "J (A/m^2)", state.currents["bottom"] / w, bvp[V]["J"],
                             1e-2))
         if hmax == 0.5e-9:
             p = tm.mesh.p

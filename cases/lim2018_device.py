@@ -71,7 +71,8 @@ def slab_mode(stack):
 
 def profile_and_gain(dm, point, qd_layer: str):
     """(profile, gain maps) along the QD film of an electrothermal point."""
-    prof = qd_film_profile(dm.electrical, qd_layer, point.electrical.R_vertex, point.thermal.T[dm.node_map])
+    prof = qd_film_profile(dm.electrical, qd_layer, point.electrical.R_vertex, point.thermal.T[dm.node_map],
+                           point.electrical.J)
     maps = gain.evaluate(np.maximum(prof.j_rec_A_per_m2, 0.0), prof.T_K, WAVELENGTHS_NM * 1e-9, QD)
     return prof, maps
 
@@ -107,7 +108,8 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, s
     write_vtu(out / f"{tag}_thermal.vtu", dm.thermal, point_data={"T_K": pt.thermal.T,
                                                                  "dT_K": pt.thermal.T - et.T_ambient})
     write_csv(out / f"profile_{tag}.csv", {
-        "x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
+        "x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4,
+        "j_y_mid_A_per_cm2": prof.j_y_mid_A_per_m2 / 1e4, "T_K": prof.T_K,
         "excitons_per_dot": maps.occupancy.n_mean, "inversion_1S": maps.occupancy.inversion["1S"],
         "photon_yield": Y, "peak_gain_per_cm": maps.peak_g_per_m / 100,
         "peak_wavelength_nm": maps.peak_wavelength_m * 1e9})
@@ -138,7 +140,8 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, s
                       "peak_gain_per_cm": float(maps.peak_g_per_m[0] / 100),
                       "peak_wavelength_nm": float(maps.peak_wavelength_m[0] * 1e9)},
         "aperture_mean_excitons_per_dot": float(np.average(maps.occupancy.n_mean[inside], weights=w)),
-        "profile": {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
+        "profile": {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4,
+                    "j_y_mid_A_per_cm2": prof.j_y_mid_A_per_m2 / 1e4, "T_K": prof.T_K,
                     "excitons_per_dot": maps.occupancy.n_mean, "peak_gain_per_cm": maps.peak_g_per_m / 100},
     }
 

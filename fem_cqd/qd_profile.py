@@ -8,6 +8,8 @@ Voronoi boxes the drift-diffusion solve integrates over, :func:`~fem_cqd.electri
 
     J_rec(x_k) = q sum_i V_ik R_i / w_k           (A/m^2: q times the integral of R over the thickness)
     T(x_k)     = sum_i V_ik T_i / sum_i V_ik      (K: film-mean temperature of the column)
+    J_y(x_k)   = area-weighted mean of the element current density J_y over the film elements that
+                 touch column k and cross the film's mid-plane (A/m^2, y up; when J is given)
 
 R is the total recombination rate (m^-3 s^-1) at each film element's vertices (the state's
 ``R_vertex``, with the film's own material at interface nodes) or a nodal field. Every electron-
@@ -35,6 +37,7 @@ class QDProfile:
     T_K: np.ndarray
     column_width_m: np.ndarray
     geometry: str
+    j_y_mid_A_per_m2: np.ndarray | None = None
 
     @property
     def recombination_current(self) -> float:
@@ -89,16 +92,38 @@ class FilmColumns:
         """sum over each column's film vertices of ``per_vertex`` (3, nf)."""
         return np.bincount(self.column.ravel(), per_vertex.ravel(), minlength=self.x_m.size)
 
-    def profile(self, R_per_m3s, T_K) -> QDProfile:
-        """The :class:`QDProfile` of the module doc from R (m^-3 s^-1) and T (K), nodal or per vertex."""
+    def profile(self, R_per_m3s, T_K, J_A_per_m2=None) -> QDProfile:
+        """The :class:`QDProfile` of the module doc from R (m^-3 s^-1) and T (K), nodal or per vertex,
+        and optionally the element current density J (ne, 2) for J_y at the mid-plane."""
         R = self.at_vertices("R_per_m3s", R_per_m3s)
         T = self.at_vertices("T_nodes", T_K)
         j = q * self.column_sum(self.volume * R) / self.width_m
         Tc = self.column_sum(self.volume * T) / self.column_sum(self.volume)
-        return QDProfile(self.x_m.copy(), j, Tc, self.width_m.copy(), self.tmesh.geometry)
+        jy = None if J_A_per_m2 is None else self.mid_plane_jy(J_A_per_m2)
+        return QDProfile(self.x_m.copy(), j, Tc, self.width_m.copy(), self.tmesh.geometry, jy)
+
+    def mid_plane_jy(self, J_A_per_m2) -> np.ndarray:
+        """J_y (A/m^2) per column at the film's mid-plane (module doc) from element values (ne, 2)."""
+        ne = self.tmesh.mesh.t.shape[1]
+        J = np.asarray(J_A_per_m2, dtype=float)
+        if J.shape != (ne, 2) or not np.all(np.isfinite(J[self.elements])):
+            raise InputError("J_A_per_m2", f"array of shape {J.shape}", f"finite element values of shape ({ne}, 2)")
+        p, tf = self.tmesh.mesh.p, self.tmesh.mesh.t[:, self.elements]
+        y = p[1][tf]
+        mid = 0.5 * (y.min() + y.max())
+        cross = (y.min(axis=0) <= mid) & (y.max(axis=0) >= mid)
+        x = p[0][tf]
+        area = 0.5 * np.abs((x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0]))
+        w = np.where(cross, area, 0.0)
+        # each crossing element counts once for every column it touches
+        touch = np.zeros((self.x_m.size, tf.shape[1]))
+        touch[self.column, np.arange(tf.shape[1])[None, :].repeat(3, axis=0)] = 1.0
+        num, den = touch @ (w * J[self.elements, 1]), touch @ w
+        return num / np.where(den > 0, den, 1.0)
 
 
-def qd_film_profile(tmesh, region: str, R_per_m3s, T_nodes) -> QDProfile:
+def qd_film_profile(tmesh, region: str, R_per_m3s, T_nodes, J_A_per_m2=None) -> QDProfile:
     """The profile of module doc on the electrical mesh ``tmesh`` (a TaggedMesh whose film nodes lie
-    on columns of equal x). ``R_per_m3s``: an ``ElectricalState.R_vertex`` (exact) or nodal R."""
-    return FilmColumns(tmesh, region).profile(R_per_m3s, T_nodes)
+    on columns of equal x). ``R_per_m3s``: an ``ElectricalState.R_vertex`` (exact) or nodal R;
+    ``J_A_per_m2``: an ``ElectricalState.J`` for J_y at the mid-plane."""
+    return FilmColumns(tmesh, region).profile(R_per_m3s, T_nodes, J_A_per_m2)

@@ -78,3 +78,20 @@ def test_uniform_recombination_on_a_disc_gives_the_0d_gain_model_at_every_radius
     ref = gain.evaluate([j0], 320.0, lam)
     assert np.allclose(maps.occupancy.n_mean, ref.occupancy.n_mean[0], rtol=1e-12)
     assert np.allclose(maps.g_per_m, ref.g_per_m[0], rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("geometry", ["planar", "axisymmetric"])
+def test_mid_plane_current_density(geometry):
+    tm = build_mesh(lim2018(geometry), OPT).electrical
+    N, ne = tm.mesh.p.shape[1], tm.mesh.t.shape[1]
+    J = np.zeros((ne, 2))
+    J[:, 1] = 7.5e4
+    prof = qd_film_profile(tm, "CQD", np.zeros(N), np.full(N, 300.0), J)
+    assert np.allclose(prof.j_y_mid_A_per_m2, 7.5e4, rtol=1e-14)
+    # a J_y growing with x: each column's value lies between its neighbouring elements'
+    xc = tm.mesh.p[0][tm.mesh.t].mean(axis=0)
+    J[:, 1] = 1e4 * (1 + xc / xc.max())
+    jy = qd_film_profile(tm, "CQD", np.zeros(N), np.full(N, 300.0), J).j_y_mid_A_per_m2
+    assert np.all(np.diff(jy) > 0) and jy.min() >= 1e4 and jy.max() <= 2e4
+    with pytest.raises(InputError, match="J_A_per_m2"):
+        qd_film_profile(tm, "CQD", np.zeros(N), np.full(N, 300.0), J[:-1])

@@ -54,7 +54,6 @@ def tensor_mesh(x, y, region_of, materials: dict, geometry: str = "planar") -> T
         names = np.full(m.t.shape[1], names)
     order = tuple(materials)
     idx = np.array([order.index(n) for n in names])
-    tm = TaggedMesh(m, geometry, idx, order, tuple(materials[k] for k in order), {})
     x0, x1, y0, y1 = np.min(x), np.max(x), np.min(y), np.max(y)
     fx, fy = m.p[0][m.facets], m.p[1][m.facets]
     tol = 1e-9 * max(x1 - x0, y1 - y0)
