@@ -228,7 +228,7 @@ def _to_nodes(tm, values):
 def _plots(out: Path, results: dict) -> None:
     styles = {"planar": "-", "axisymmetric": "--"}
     curves = [{"x": [row["V"] for row in r["jv_electrothermal"]], "y": [row["J_A_per_cm2"] for row in r["jv_electrothermal"]],
-               "label": f"{g}: operating set, self-heated", "style": "r" + styles[g] + "o"}
+               "label": f"{g}: operating set, self-heated", "style": {"planar": "b", "axisymmetric": "r"}[g] + styles[g] + "o"}
               for g, r in results.items() if r["jv_electrothermal"]]
     curves.append({"x": [0, 10], "y": [18, 18], "label": "18 A/cm2 (Lim 2018)", "style": "g:"})
     viz.line_plot(out / "jv.png", curves, xlabel="anode voltage (V)", ylabel="J over the aperture (A/cm2)",

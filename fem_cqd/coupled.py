@@ -31,9 +31,11 @@ Thermal runaway -- the peak temperature passing ``T_max_K`` (activated mobility:
 current, more heat) -- raises a :class:`~fem_cqd.errors.ConvergenceError` carrying the last
 iterate; a ramp's error carries every completed point (``completed``).
 
-Pulses: the electrical response is quasi-static (its time constants are far below the thermal
-ones), so :func:`pulse_heating` takes the heat source of one electrical solve (one-way) and runs
-the transient heat equation under a rectangular pulse.
+Pulses (:meth:`Electrothermal.pulse`): the electrical response is quasi-static (its time constants,
+ns, are far below the thermal ones), so the transient heat equation runs under a rectangular pulse
+whose heat source is that of the electrical state at the present temperature, re-solved whenever
+the electrical nodes' temperature has moved by more than ``tol_K`` since the last solve (at fixed
+voltage or fixed current); ``tol_K = inf`` is the one-way pulse (the source of the ambient solve).
 """
 from __future__ import annotations
 
@@ -102,6 +104,31 @@ class OperatingPoint:
     def max_rise_K(self) -> float:
         ref = self.thermal.sink_temperature
         return float(self.thermal.T.max() - ref) if ref is not None else float(np.ptp(self.thermal.T))
+
+
+@dataclass(frozen=True, eq=False)
+class PulseResult:
+    """An electrothermal pulse (:meth:`Electrothermal.pulse`): ``history`` the temperatures at the
+    requested times; ``solve_times_s`` and ``states`` each electrical (re-)solve during the pulse
+    (the first at t = 0, ambient) with its state; ``light_W`` the light of each."""
+
+    history: ThermalHistory
+    solve_times_s: tuple
+    states: tuple
+    light_W: tuple
+    width_s: float
+    drive: str
+    area_m: float | None
+
+    @property
+    def end_state(self) -> ElectricalState:
+        """The electrical state at the end of the pulse (the last re-solve)."""
+        return self.states[-1]
+
+    def j_A_per_cm2(self, state: ElectricalState) -> float:
+        if not self.area_m:
+            raise InputError("area_m", self.area_m, "an aperture area (a mesh built from a Stack)")
+        return abs(state.currents[self.drive]) / self.area_m / 1e4
 
 
 def thermal_node_power(dm: DeviceMesh, node_heat: np.ndarray) -> np.ndarray:
@@ -441,6 +468,62 @@ class Electrothermal:
                     wa *= 0.5
                 side = 1
 
+    def pulse(self, *, width_s: float, times, voltage_V=None, current=None, j_A_per_cm2=None, tol_K: float = 1.0,
+              dt_first_s: float | None = None, steps_per_level: int = 10, progress: bool = True) -> PulseResult:
+        """A rectangular pulse of ``width_s`` at a drive voltage (V) or current (``current`` A or A/m,
+        ``j_A_per_cm2`` over the aperture) from ambient; temperatures at ``times`` (s, > 0; may go past
+        the pulse: cooling). Steps from ``dt_first_s`` (default width / 1000) doubling every
+        ``steps_per_level`` (:func:`fem_cqd.thermal.time_grid`, pulse edge and ``times`` included),
+        BDF2; the electrical state is re-solved at the present temperature whenever it moved by more
+        than ``tol_K`` (K) since the last solve (module doc)."""
+        from .thermal import time_grid
+        width = check_positive("width_s", width_s)
+        if not tol_K > 0:
+            raise InputError("tol_K", tol_K, "a temperature change > 0 K (inf: one-way)")
+        if voltage_V is not None:
+            if current is not None or j_A_per_cm2 is not None:
+                raise InputError("voltage_V", voltage_V, "a voltage or a current target, not both")
+            voltage_V, target = self.device.contact(self.drive).check_voltage(voltage_V), None
+        else:
+            target = self.target_current(current, j_A_per_cm2)
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        if times.size == 0 or not np.all(np.isfinite(times)) or np.any(times <= 0):
+            raise InputError("times", times.tolist()[:8], "output times > 0 s")
+        T_last = np.full(self.device.n_nodes, self.T_ambient)
+        state = self._electrical_at(T_last, voltage_V, target, None)
+        heat, light = self.heat_source(state)
+        solves, states, lights = [0.0], [state], [light]
+        grid = time_grid(float(times.max()), dt_first_s or width / 1000, steps_per_level, include=[*times, width])
+        bar = tqdm(total=grid.size, desc="electrothermal pulse", unit="step", disable=not progress, leave=False)
+
+        def on_step(t, T_nodes):
+            nonlocal state, T_last
+            bar.update()
+            T_e = T_nodes[self.dm.node_map]
+            if t >= width * (1 - 1e-12) or np.max(np.abs(T_e - T_last)) <= tol_K:
+                return None
+            try:
+                state = self._electrical_at(T_e, voltage_V, target, state)
+            except ConvergenceError as exc:
+                raise ConvergenceError(f"electrothermal pulse: electrical re-solve at t = {t:.4g} s failed: {exc}",
+                                       last_state=state, completed=states) from None
+            T_last = T_e
+            heat_, light_ = self.heat_source(state)
+            solves.append(t)
+            states.append(state)
+            lights.append(light_)
+            bar.set_postfix_str(f"t={t:.3g} s dT={T_e.max() - self.T_ambient:.3g} K V={state.voltages[self.drive]:.4g}")
+            return thermal_node_power(self.dm, heat_)
+
+        try:
+            hist = solve_transient(self.dm.thermal, times, self.bcs, node_power=thermal_node_power(self.dm, heat),
+                                   amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0, breakpoints=[width],
+                                   T_init=self.T_ambient, grid=grid, boundary_resistance=self.boundary_resistance,
+                                   thermal_mesh=self.tmesh, on_step=on_step, progress=False)
+        finally:
+            bar.close()
+        return PulseResult(hist, tuple(solves), tuple(states), tuple(lights), width, self.drive, self.area_m)
+
     def ramp(self, values, mode: str = "voltage", start: OperatingPoint | None = None, progress: bool = True,
              on_point=None, **kwargs) -> list[OperatingPoint]:
         """Operating points along ``values``: volts (``mode="voltage"``), A/cm^2 over the aperture
@@ -481,13 +564,3 @@ def _anderson_step(X, Fh, x, f, omega, depth):
     dF = np.array([Fh[i + 1] - Fh[i] for i in range(len(Fh) - 1)]).T
     gamma, *_ = np.linalg.lstsq(dF, f, rcond=None)
     return x + omega * f - (dX + omega * dF) @ gamma
-
-
-def pulse_heating(dm: DeviceMesh, state: ElectricalState, times, thermal_bcs: dict, width_s: float, *,
-                  T_ambient: float = 300.0, boundary_resistance: dict | None = None, **kwargs) -> ThermalHistory:
-    """Transient temperature under a rectangular pulse of length ``width_s`` whose heat source is
-    that of ``state`` (one-way: the electrical solve is quasi-static and at ambient)."""
-    width = check_positive("width_s", width_s)
-    return solve_transient(dm.thermal, times, thermal_bcs, node_power=thermal_node_power(dm, state.heat),
-                           amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0,
-                           T_init=T_ambient, boundary_resistance=boundary_resistance, **kwargs)

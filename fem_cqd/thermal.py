@@ -839,7 +839,7 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                     dt: float | None = None, grid=None, breakpoints=None, method: str = "bdf2", mass: str = "lumped",
                     boundary_resistance: Mapping | None = None, solver: str = "auto", tol_K: float = 1e-7,
                     max_iter: int = 30, progress: bool | None = None,
-                    thermal_mesh: ThermalMesh | None = None) -> ThermalHistory:
+                    thermal_mesh: ThermalMesh | None = None, on_step: Callable | None = None) -> ThermalHistory:
     r"""Transient heat ``rho c dT/dt - div(k(T) grad T) = a(t) Q`` from ``T(0) = T_init``.
 
     Sources (``q_node``, ``q_element``, ``node_power``, ``surface_flux``; as in :func:`solve_steady`)
@@ -855,6 +855,11 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     :func:`time_grid`) or a uniform ``dt``; the requested ``times`` are always step ends.
     Linear problems factorise once per distinct step size. Nonlinear conductivity: Newton (direct)
     or Picard (AMG) in each step.
+
+    ``on_step(t, T_nodes)``, when given, is called after every step with its end time and nodal
+    temperatures; an array it returns (W per node, as ``node_power``) replaces the node-power source
+    from the next step on, which is then implicit Euler (a source that depends on the solution:
+    the electrothermal pulse of :meth:`fem_cqd.coupled.Electrothermal.pulse`).
 
     Returns
     -------
@@ -970,6 +975,12 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         while j_out < times.size and abs(times[j_out] - t_new) <= 1e-9 * max(t_new, 1e-300):
             out_T[j_out] = T
             j_out += 1
+        if on_step is not None:
+            power = on_step(t_new, T[: tmesh.n_nodes])
+            if power is not None:
+                sources = _Sources(tm, q_node, q_element, power, surface_flux)
+                bsrc = sources.vector(tmesh)
+                restart.add(i_step + 1)
     return ThermalHistory(times=times, T=out_T[:, : tmesh.n_nodes].copy(), T_dofs=out_T, steps=grid.size,
                           factorizations=len(cache), thermal_mesh=tmesh)
 

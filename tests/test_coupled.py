@@ -210,3 +210,41 @@ def test_thermistor_temperature_profile_and_current_match_solve_bvp():
     j_fem = pt.current / 100e-9                                            # A/m per metre of depth over the thickness
     assert abs(j_fem / J - 1) < 1e-3                                        # measured 4.5e-5
     assert pt.energy_balance_rel < 1e-8
+
+
+# --- electrothermal pulses ------------------------------------------------------------------------
+def test_one_way_pulse_is_the_transient_of_the_ambient_source():
+    from fem_cqd.thermal import solve_transient, time_grid
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    times = [1e-4, 1e-3, 3e-3]
+    res = et.pulse(voltage_V=0.012, width_s=1e-3, times=times, tol_K=np.inf, progress=False)
+    assert len(res.states) == 1
+    grid = time_grid(3e-3, 1e-6, 10, include=[*times, 1e-3])
+    ref = solve_transient(dm.thermal, times, BCS, node_power=thermal_node_power(dm, res.states[0].heat),
+                          amplitude=lambda t: 1.0 if t <= 1e-3 * (1 + 1e-12) else 0.0, breakpoints=[1e-3],
+                          T_init=300.0, grid=grid)
+    assert np.allclose(res.history.T, ref.T, rtol=0, atol=1e-12)
+    assert res.history.T[2].max() < res.history.T[1].max()          # cooling after the pulse
+
+
+def test_long_electrothermal_pulse_ends_at_the_steady_operating_point():
+    """A pulse 20x the substrate's thermal time re-solved as T rises: its end is the self-consistent
+    steady state (the one-way pulse stays at the ambient source's rise, ~1.5x lower)."""
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    V, width = 0.012, 0.1                                            # tau = H^2 rho c / k = 5 ms
+    steady = et.operating_point(voltage_V=V, tol_K=1e-5)
+    res = et.pulse(voltage_V=V, width_s=width, times=[width], tol_K=0.05, progress=False)
+    one_way = et.pulse(voltage_V=V, width_s=width, times=[width], tol_K=np.inf, progress=False)
+    rise = steady.thermal.T.max() - 300
+    assert abs(res.history.T[-1].max() - 300 - rise) < 0.005 * rise       # measured 1.9e-3 (tol_K 0.05; 1.7e-4 at 0.005)
+    assert one_way.history.T[-1].max() - 300 < 0.8 * rise
+    assert len(res.states) > 5 and res.end_state.currents["anode"] > 1.3 * res.states[0].currents["anode"]
+    # current-driven: the voltage falls as the film heats
+    I = res.states[0].currents["anode"]
+    by_i = et.pulse(current=I, width_s=1e-2, times=[1e-2], tol_K=0.5, progress=False)
+    assert by_i.end_state.voltages["anode"] < 0.95 * by_i.states[0].voltages["anode"]
+    assert abs(by_i.end_state.currents["anode"] / I - 1) < 1e-7
+    with pytest.raises(InputError, match="tol_K"):
+        et.pulse(voltage_V=V, width_s=1e-3, times=[1e-3], tol_K=0.0)
