@@ -3,7 +3,7 @@
     fem-cqd run [CASE] [--out DIR] [--overwrite] [--quick]   run a case (default: the reference device)
     fem-cqd cases                                            list the cases
     fem-cqd mesh [--stack lim2018] [--geometry planar] --out FILE.msh
-    fem-cqd view FILE.vtu --field NAME [--png OUT.png] [--y-stretch S]
+    fem-cqd view FILE.vtu --field NAME [--png OUT.png] [--y-stretch S] [--log] [--crop X0 X1 Y0 Y1]
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _mesh(args) -> int:
 
 def _view(args) -> int:
     from .viz import render_vtu
-    png = render_vtu(args.file, args.field, args.png, args.y_stretch)
+    png = render_vtu(args.file, args.field, args.png, args.y_stretch, log=args.log, crop_um=args.crop)
     if png:
         print(f"wrote {png}")
     return 0
@@ -87,11 +87,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--refine", type=float, default=1.0, help="divide every cell size by this factor")
     m.add_argument("--out", required=True)
     m.set_defaults(func=_mesh)
-    v = sub.add_parser("view", help="render a field of a .vtu file to PNG (or a window)")
+    v = sub.add_parser("view", help="render a field of a fem_cqd .vtu file (coordinates in um) to PNG (or a window)")
     v.add_argument("file")
     v.add_argument("--field", required=True)
     v.add_argument("--png", help="output PNG; without it, open a window (needs a display)")
     v.add_argument("--y-stretch", type=float, default=1.0, help="stretch the vertical axis for display")
+    v.add_argument("--log", action="store_true", help="colour by log10 |field|")
+    v.add_argument("--crop", type=float, nargs=4, metavar=("X0", "X1", "Y0", "Y1"),
+                   help="show only the window x0 < x < x1, y0 < y < y1 (micrometres)")
     v.set_defaults(func=_view)
     return p
 

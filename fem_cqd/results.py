@@ -1,5 +1,8 @@
 """Writing results: atomic files (temporary name, then rename), VTU fields, JSON and CSV.
 
+Every VTU goes through :func:`write_vtu`: coordinates in micrometres (stated in the file), a region
+table, field names that carry their unit.
+
 Nothing is overwritten silently: :func:`prepare_output_dir` refuses an existing, non-empty folder
 unless asked to overwrite.
 """
@@ -12,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import meshio
 import numpy as np
@@ -84,18 +88,48 @@ def write_csv(path: str | Path, columns: dict) -> Path:
     return write_text(path, buf.getvalue())
 
 
+# Field data of every VTU: the coordinate unit, stated by name, with its value in metres.
+LENGTH_UNIT_KEY = "length_unit_um"
+LENGTH_UNIT_M = 1e-6
+
+
+def _field_data_xml(entries: dict) -> str:
+    """A VTK ``<FieldData>`` block of numeric arrays, ascii (meshio's VTU writer drops field data)."""
+    rows = []
+    for name, v in entries.items():
+        v = np.atleast_1d(v)
+        if v.dtype.kind in "iu":
+            typ, text = "Int32", " ".join(str(int(x)) for x in v)
+        else:
+            typ, text = "Float64", " ".join(repr(float(x)) for x in v)
+        rows.append(f'<DataArray type="{typ}" Name={quoteattr(name)} NumberOfTuples="{v.size}" '
+                    f'format="ascii">{text}</DataArray>')
+    return "<FieldData>\n" + "\n".join(rows) + "\n</FieldData>\n"
+
+
 def write_vtu(path: str | Path, tmesh: TaggedMesh, point_data: dict | None = None,
               cell_data: dict | None = None) -> Path:
-    """Write fields on ``tmesh`` to a ``.vtu`` (meshio), with the region of each cell as ``region``.
+    """Write fields on ``tmesh`` to a ``.vtu`` (meshio), atomically: the one VTU writer of fem_cqd.
 
-    Coordinates are written in micrometres (so ParaView/PyVista show readable numbers); point data
-    are nodal arrays, cell data per-element arrays (vectors as (n, 2) arrays, padded to 3D).
+    - Coordinates in micrometres (z = 0), stated in the file as the field-data array
+      ``length_unit_um = [1e-6]`` (metres per coordinate unit).
+    - Regions: the integer cell field ``region`` (index into ``tmesh.region_names``) and, as in
+      meshio/gmsh files, one field-data array per region ``name = [tag, 2]`` (tag, dimension).
+    - ``point_data``: one value per node; ``cell_data``: one value (or 2D vector, padded with z = 0)
+      per element. Values are written as given: name them with their unit (``T_K``, ``n_per_cm3``).
     """
     p = tmesh.mesh.p
-    pts = np.vstack([p * 1e6, np.zeros(p.shape[1])]).T
+    n_el = tmesh.mesh.t.shape[1]
+    if LENGTH_UNIT_KEY in tmesh.region_names:
+        raise InputError("region name", LENGTH_UNIT_KEY, f"a name other than {LENGTH_UNIT_KEY!r} (kept for the length unit)")
+    if "region" in (cell_data or {}):
+        raise InputError("cell_data name", "region", "another name (the region tags are written as 'region')")
+    pts = np.vstack([p / LENGTH_UNIT_M, np.zeros(p.shape[1])]).T
     cd = {"region": [tmesh.element_region.astype(np.int32)]}
     for name, v in (cell_data or {}).items():
         v = np.asarray(v, dtype=float)
+        if v.shape[0] != n_el:
+            raise InputError(f"cell_data[{name!r}]", f"length {v.shape[0]}", f"one value per element ({n_el})")
         cd[name] = [np.column_stack([v, np.zeros(len(v))]) if v.ndim == 2 and v.shape[1] == 2 else v]
     pd = {}
     for name, v in (point_data or {}).items():
@@ -103,6 +137,83 @@ def write_vtu(path: str | Path, tmesh: TaggedMesh, point_data: dict | None = Non
         if v.shape[0] != p.shape[1]:
             raise InputError(f"point_data[{name!r}]", f"length {v.shape[0]}", f"one value per node ({p.shape[1]})")
         pd[name] = v
-    m = meshio.Mesh(pts, [("triangle", tmesh.mesh.t.T)], point_data=pd, cell_data=cd,
-                    field_data={name: np.array([i, 2]) for i, name in enumerate(tmesh.region_names)})
-    return atomic_write(Path(path), lambda tmp: meshio.write(tmp, m, file_format="vtu"))
+    m = meshio.Mesh(pts, [("triangle", tmesh.mesh.t.T)], point_data=pd, cell_data=cd)
+    fd = {LENGTH_UNIT_KEY: np.array([LENGTH_UNIT_M])}
+    fd.update({name: np.array([i, 2]) for i, name in enumerate(tmesh.region_names)})
+
+    def write(tmp):
+        meshio.write(tmp, m, file_format="vtu")
+        text = Path(tmp).read_text()
+        head = "<UnstructuredGrid>\n"
+        if head not in text:
+            raise RuntimeError(f"meshio wrote no {head.strip()} element to add the field data to")
+        Path(tmp).write_text(text.replace(head, head + _field_data_xml(fd), 1))
+
+    return atomic_write(Path(path), write)
+
+
+def read_vtu(path: str | Path):
+    """Read a ``.vtu`` written by :func:`write_vtu` (meshio); refuse one without the length unit.
+
+    Returns ``(mesh, region_table)``: the meshio mesh (coordinates in micrometres) and
+    ``{region name: tag of the region cell field}``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("vtu file", str(path), "an existing .vtu file")
+    m = meshio.read(path)
+    if LENGTH_UNIT_KEY not in m.field_data:
+        raise InputError("vtu file", str(path), f"a .vtu written by fem_cqd (field data {LENGTH_UNIT_KEY!r}, "
+                                                "coordinates in micrometres)")
+    regions = {k: int(v[0]) for k, v in m.field_data.items() if k != LENGTH_UNIT_KEY}
+    return m, regions
+
+
+def write_electrical_vtu(path: str | Path, state) -> Path:
+    """Write an :class:`~fem_cqd.electrical.state.ElectricalState` on its mesh with :func:`write_vtu`.
+
+    Nodal: ``psi_V, phi_n_V, phi_p_V`` (V); ``n_per_cm3, p_per_cm3`` (cm^-3); ``Ec_eV, Ev_eV, Efn_eV,
+    Efp_eV`` (eV, vacuum-level reference); ``R_per_cm3s, R_rad_per_cm3s`` (cm^-3 s^-1);
+    ``heat_density_W_per_cm3`` (W/cm^3); ``T_K``. Per element: ``J_A_per_cm2, Jn_A_per_cm2,
+    Jp_A_per_cm2`` (A/cm^2, 3 components, z = 0) and ``J_mag_A_per_cm2`` = |J|.
+    """
+    s = state
+    point_data = {"psi_V": s.psi, "phi_n_V": s.phi_n, "phi_p_V": s.phi_p,
+                  "n_per_cm3": s.n * 1e-6, "p_per_cm3": s.p * 1e-6,
+                  "Ec_eV": s.Ec, "Ev_eV": s.Ev, "Efn_eV": s.Efn, "Efp_eV": s.Efp,
+                  "R_per_cm3s": s.R * 1e-6, "R_rad_per_cm3s": s.R_rad * 1e-6,
+                  "heat_density_W_per_cm3": s.heat_density * 1e-6, "T_K": s.T}
+    cell_data = {"J_A_per_cm2": s.J * 1e-4, "Jn_A_per_cm2": s.Jn * 1e-4, "Jp_A_per_cm2": s.Jp * 1e-4,
+                 "J_mag_A_per_cm2": np.hypot(s.J[:, 0], s.J[:, 1]) * 1e-4}
+    return write_vtu(path, s.tmesh, point_data, cell_data)
+
+
+def write_thermal_vtu(path: str | Path, state, T_ambient_K: float | None = None,
+                      q_element_W_per_m3=None) -> Path:
+    """Write a :class:`~fem_cqd.thermal.ThermalState` on its thermal mesh with :func:`write_vtu`.
+
+    Nodal ``T_K`` and, given ``T_ambient_K``, the rise ``dT_K = T - T_ambient_K``; per element
+    the heat flux ``heat_flux_W_per_cm2`` (-k grad T, 3 components, z = 0) and, given the element
+    heat source of the solve ``q_element_W_per_m3`` (W/m^3; the state does not keep it),
+    ``heat_density_W_per_cm3``.
+    """
+    point_data = {"T_K": state.T}
+    if T_ambient_K is not None:
+        point_data["dT_K"] = state.T - float(T_ambient_K)
+    cell_data = {"heat_flux_W_per_cm2": state.heat_flux.T * 1e-4}
+    if q_element_W_per_m3 is not None:
+        q_el = np.broadcast_to(np.asarray(q_element_W_per_m3, dtype=float), (state.heat_flux.shape[1],))
+        cell_data["heat_density_W_per_cm3"] = q_el * 1e-6
+    return write_vtu(path, state.thermal_mesh.tm, point_data, cell_data)
+
+
+def write_profile_csv(path: str | Path, profile, extra: dict | None = None) -> Path:
+    """Write a :class:`~fem_cqd.qd_profile.QDProfile` as CSV: ``x_um, column_width_um,
+    j_rec_A_per_cm2, T_K`` (and ``j_y_mid_A_per_cm2`` when the profile has it), then ``extra``
+    columns ``{header with unit: values per position}`` (e.g. gain results)."""
+    cols = {"x_um": profile.x_m * 1e6, "column_width_um": profile.column_width_m * 1e6,
+            "j_rec_A_per_cm2": profile.j_rec_A_per_m2 * 1e-4, "T_K": profile.T_K}
+    if profile.j_y_mid_A_per_m2 is not None:
+        cols["j_y_mid_A_per_cm2"] = profile.j_y_mid_A_per_m2 * 1e-4
+    cols.update(extra or {})
+    return write_csv(path, cols)

@@ -1,7 +1,8 @@
 """Pictures: PyVista field maps (off-screen through EGL) and matplotlib curves.
 
-Coordinates are shown in micrometres. Thin-film stacks are ~100x thinner than they are wide, so a
-map can stretch the vertical axis (``y_stretch``); the axis labels say so.
+Coordinates are shown in micrometres (the unit of every VTU fem_cqd writes). Thin-film stacks are
+~100x thinner than they are wide, so a map can stretch the vertical axis (``y_stretch``); the axis
+labels say so.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError, check_positive
 from .regions import TaggedMesh
-from .results import atomic_write
+from .results import atomic_write, read_vtu
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
@@ -22,14 +24,29 @@ def _pyvista():
     return pv
 
 
+def _outline_segments(p: np.ndarray, t: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """(n, 2, 2) segments (units of ``p``) of the edges between regions and on the outer boundary."""
+    edges = np.sort(np.hstack([t[[0, 1]], t[[1, 2]], t[[0, 2]]]), axis=0)
+    reg = np.tile(np.asarray(region), 3)
+    uniq, inv, count = np.unique(edges, axis=1, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    rmin = np.full(uniq.shape[1], np.iinfo(np.int64).max)
+    rmax = np.full(uniq.shape[1], np.iinfo(np.int64).min)
+    np.minimum.at(rmin, inv, reg)
+    np.maximum.at(rmax, inv, reg)
+    e = uniq[:, (count == 1) | (rmin != rmax)]
+    return np.stack([p[:, e[0]].T, p[:, e[1]].T], axis=1)
+
+
 def interface_segments(tmesh: TaggedMesh) -> np.ndarray:
     """(n, 2, 2) segments (m) of region interfaces and outer boundaries, for outlining layers."""
-    f2t = tmesh.mesh.f2t
-    inner = f2t[1] >= 0
-    r0 = tmesh.element_region[f2t[0]]
-    r1 = np.where(inner, tmesh.element_region[np.maximum(f2t[1], 0)], -1)
-    facets = tmesh.mesh.facets[:, r0 != r1]
-    return np.stack([tmesh.mesh.p[:, facets[0]].T, tmesh.mesh.p[:, facets[1]].T], axis=1)
+    return _outline_segments(tmesh.mesh.p, tmesh.mesh.t, tmesh.element_region)
+
+
+def _check_window(xlim, ylim) -> None:
+    for axis, lim in (("x", xlim), ("y", ylim)):
+        if lim is not None and not (len(lim) == 2 and np.all(np.isfinite(lim)) and lim[0] < lim[1]):
+            raise InputError(f"crop window {axis} (um)", tuple(lim), f"two finite numbers {axis}0 < {axis}1")
 
 
 def _clip_mask(p_um: np.ndarray, xlim, ylim) -> np.ndarray:
@@ -41,31 +58,40 @@ def _clip_mask(p_um: np.ndarray, xlim, ylim) -> np.ndarray:
     return keep
 
 
-def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: str, label: str,
-              xlim_um=None, ylim_um=None, y_stretch: float = 1.0, cmap: str = "inferno",
-              outline: bool = True, window=(1400, 700)) -> Path:
-    """Render nodal ``values`` on ``tmesh`` to ``png`` with the regions outlined.
-
-    ``xlim_um``/``ylim_um`` crop to a window (elements with all nodes inside are kept);
-    ``y_stretch`` multiplies the vertical axis for display.
-    """
-    pv = _pyvista()
-    p_um = tmesh.mesh.p * 1e6
+def _render(p_um: np.ndarray, t: np.ndarray, values: np.ndarray, region, png, *, title: str, label: str,
+            xlim_um, ylim_um, y_stretch: float, cmap: str, outline: bool, window, log: bool) -> Path | None:
+    """Draw nodal ``values`` on triangles ``t`` (points ``p_um``, um), cropped, optionally log10 |values|;
+    outline the regions (per-element ``region``, None: no outline). To ``png``, or a window if None."""
+    _check_window(xlim_um, ylim_um)
+    check_positive("y_stretch", y_stretch)
     keep_node = _clip_mask(p_um, xlim_um, ylim_um)
-    keep_el = keep_node[tmesh.mesh.t].all(axis=0)
-    used = np.unique(tmesh.mesh.t[:, keep_el])
+    keep_el = keep_node[t].all(axis=0)
+    if not keep_el.any():
+        b = np.round([p_um[0].min(), p_um[0].max(), p_um[1].min(), p_um[1].max()], 6)
+        raise InputError("crop window (um)", {"x": xlim_um, "y": ylim_um},
+                         f"a window holding at least one whole element; the mesh spans x [{b[0]}, {b[1]}], y [{b[2]}, {b[3]}] um")
+    used = np.unique(t[:, keep_el])
+    vals = np.asarray(values, dtype=float)[used]
+    if log:
+        mag = np.abs(vals)
+        if not np.any(mag > 0):
+            raise InputError("log scale", f"{label}: 0 at every node shown",
+                             "a field with values != 0 (log10 |value| is drawn), or a linear scale")
+        vals = np.where(mag > 0, np.log10(np.where(mag > 0, mag, 1.0)), np.nan)
+        label = f"log10 abs({label})"         # VTK's text rendering drops "|"
+    pv = _pyvista()
     local = np.full(p_um.shape[1], -1)
     local[used] = np.arange(used.size)
-    t = local[tmesh.mesh.t[:, keep_el]]
+    tl = local[t[:, keep_el]]
     pts = np.column_stack([p_um[0, used], p_um[1, used] * y_stretch, np.zeros(used.size)])
-    cells = np.column_stack([np.full(t.shape[1], 3), t.T]).ravel()
-    grid = pv.UnstructuredGrid(cells, np.full(t.shape[1], pv.CellType.TRIANGLE), pts)
-    grid.point_data[label] = np.asarray(values, dtype=float)[used]
-    plotter = pv.Plotter(off_screen=True, window_size=list(window))
-    plotter.add_mesh(grid, scalars=label, cmap=cmap, show_edges=False,
+    cells = np.column_stack([np.full(tl.shape[1], 3), tl.T]).ravel()
+    grid = pv.UnstructuredGrid(cells, np.full(tl.shape[1], pv.CellType.TRIANGLE), pts)
+    grid.point_data[label] = vals
+    plotter = pv.Plotter(off_screen=png is not None, window_size=list(window))
+    plotter.add_mesh(grid, scalars=label, cmap=cmap, show_edges=False, nan_color="grey",
                      scalar_bar_args={"title": label, "vertical": True, "fmt": "%.4g"})
-    if outline:
-        seg = interface_segments(tmesh) * 1e6
+    if outline and region is not None:
+        seg = _outline_segments(p_um, t, region)
         inside = np.all([_clip_mask(seg[:, k, :].T, xlim_um, ylim_um) for k in (0, 1)], axis=0)
         seg = seg[inside]
         if len(seg):
@@ -81,34 +107,68 @@ def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: 
     plotter.add_text(title, font_size=11)
     plotter.view_xy()
     plotter.camera.zoom(0.85)
-    out = atomic_write(Path(png), lambda tmp: plotter.screenshot(tmp))
-    plotter.close()
-    return out
-
-
-def render_vtu(vtu: str | Path, field: str, png: str | Path | None = None, y_stretch: float = 1.0) -> Path | None:
-    """Render ``field`` of a ``.vtu`` file to ``png``, or to a window when ``png`` is None."""
-    pv = _pyvista()
-    from .errors import InputError
-    vtu = Path(vtu)
-    if not vtu.is_file():
-        raise InputError("vtu file", str(vtu), "an existing .vtu file")
-    grid = pv.read(vtu)
-    names = list(grid.point_data) + list(grid.cell_data)
-    if field not in names:
-        raise InputError("field", field, "one of " + ", ".join(names))
-    grid.points[:, 1] *= y_stretch
-    off = png is not None
-    plotter = pv.Plotter(off_screen=off, window_size=[1400, 700])
-    plotter.add_mesh(grid, scalars=field, cmap="inferno", scalar_bar_args={"title": field, "vertical": True})
-    plotter.show_bounds(xtitle="x (um)", ytitle="y (um)" if y_stretch == 1 else f"y (um, x{y_stretch:g})", location="outer")
-    plotter.view_xy()
-    if not off:
+    if png is None:
         plotter.show()
         return None
     out = atomic_write(Path(png), lambda tmp: plotter.screenshot(tmp))
     plotter.close()
     return out
+
+
+def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: str, label: str,
+              xlim_um=None, ylim_um=None, y_stretch: float = 1.0, cmap: str = "inferno",
+              outline: bool = True, window=(1400, 700), log: bool = False) -> Path:
+    """Render nodal ``values`` on ``tmesh`` to ``png`` with the regions outlined.
+
+    ``xlim_um``/``ylim_um`` crop to a window (elements with all nodes inside are kept);
+    ``y_stretch`` multiplies the vertical axis for display; ``log`` colours by log10 |values|.
+    """
+    return _render(tmesh.mesh.p * 1e6, tmesh.mesh.t, values, tmesh.element_region, png, title=title, label=label,
+                   xlim_um=xlim_um, ylim_um=ylim_um, y_stretch=y_stretch, cmap=cmap, outline=outline,
+                   window=window, log=log)
+
+
+def _cell_to_nodes(p: np.ndarray, t: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Area-weighted average at each node of the per-element values ``v`` of its elements."""
+    d1, d2 = p[:, t[1]] - p[:, t[0]], p[:, t[2]] - p[:, t[0]]
+    w = np.broadcast_to(0.5 * np.abs(d1[0] * d2[1] - d1[1] * d2[0]), t.shape)
+    total = np.bincount(t.ravel(), (w * v).ravel(), minlength=p.shape[1])
+    return total / np.maximum(np.bincount(t.ravel(), w.ravel(), minlength=p.shape[1]), 1e-300)
+
+
+def render_vtu(vtu: str | Path, field: str, png: str | Path | None = None, y_stretch: float = 1.0,
+               log: bool = False, crop_um=None) -> Path | None:
+    """Render ``field`` of a ``.vtu`` written by :func:`fem_cqd.results.write_vtu` to ``png`` (or a
+    window when ``png`` is None), regions outlined.
+
+    Point fields are drawn as they are, cell fields averaged to the nodes (area-weighted), vectors as
+    their magnitude. ``log``: colour by log10 |field|. ``crop_um = (x0, x1, y0, y1)``: the window
+    shown, in micrometres (the file's unit).
+    """
+    m, _ = read_vtu(vtu)
+    tri = m.cells_dict.get("triangle")
+    if tri is None:
+        raise InputError("vtu file", str(vtu), "a mesh of triangles")
+    p_um, t = m.points[:, :2].T, tri.T
+    cell = {k: v["triangle"] for k, v in m.cell_data_dict.items() if "triangle" in v}
+    if field in m.point_data:
+        values = np.asarray(m.point_data[field], dtype=float)
+    elif field in cell:
+        values = np.asarray(cell[field], dtype=float)
+    else:
+        raise InputError("field", field, "one of the point fields " + ", ".join(m.point_data)
+                         + "; or the cell fields (averaged to nodes) " + ", ".join(cell))
+    name = field
+    if values.ndim == 2:
+        values, name = np.linalg.norm(values, axis=1), f"{field} magnitude"
+    if field not in m.point_data:
+        values = _cell_to_nodes(p_um, t, values)
+    if crop_um is not None and len(crop_um) != 4:
+        raise InputError("crop window (um)", tuple(crop_um), "four numbers x0 x1 y0 y1")
+    xlim, ylim = (crop_um[:2], crop_um[2:]) if crop_um is not None else (None, None)
+    return _render(p_um, t, values, cell.get("region"), png, title=f"{Path(vtu).name}: {name}", label=name,
+                   xlim_um=xlim, ylim_um=ylim, y_stretch=y_stretch, cmap="inferno", outline=True,
+                   window=(1400, 700), log=log)
 
 
 def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, title: str = "",

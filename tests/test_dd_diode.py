@@ -214,4 +214,4 @@ def test_save_vtu(tmp_path, ideal):
     tm, dev, eq = ideal
     path = eq.save_vtu(tmp_path / "eq.vtu")
     m = meshio.read(path)
-    assert "psi" in m.point_data and "region" in m.cell_data and m.points.shape[0] == tm.mesh.p.shape[1]
+    assert "psi_V" in m.point_data and "region" in m.cell_data and m.points.shape[0] == tm.mesh.p.shape[1]

@@ -14,7 +14,6 @@ Summed, heat + emitted power = sum over contacts of V_c I_c, to round-off (a tes
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,24 +72,11 @@ class ElectricalState:
         return float(sum(self.voltages[k] * self.currents[k] for k in self.currents))
 
     def save_vtu(self, path) -> str:
-        """Write nodal and element fields with the region tags to ``path`` (.vtu, atomic)."""
-        import meshio
-        m = self.tmesh.mesh
-        pts = np.c_[m.p.T, np.zeros(m.p.shape[1])]
-        point_data = {k: getattr(self, k) for k in ("psi", "phi_n", "phi_p", "n", "p", "Ec", "Ev", "Efn",
-                                                    "Efp", "R", "R_rad", "heat_density", "T")}
-        cell_data = {"Jn": [np.c_[self.Jn, np.zeros(len(self.Jn))]],
-                     "Jp": [np.c_[self.Jp, np.zeros(len(self.Jp))]],
-                     "J": [np.c_[self.J, np.zeros(len(self.J))]],
-                     "region": [np.asarray(self.tmesh.element_region, dtype=np.int32)]}
-        mesh = meshio.Mesh(pts, [("triangle", m.t.T)], point_data=point_data, cell_data=cell_data)
-        path = os.fspath(path)
-        d = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".vtu")
-        os.close(fd)
-        meshio.write(tmp, mesh)
-        os.replace(tmp, path)
-        return path
+        """Write the fields to ``path`` (.vtu, atomic) with :func:`fem_cqd.results.write_electrical_vtu`:
+        coordinates in micrometres, unit-carrying names (``psi_V``, ``n_per_cm3``, ``J_A_per_cm2``, ...),
+        the ``region`` cell field and the region-name table."""
+        from ..results import write_electrical_vtu
+        return os.fspath(write_electrical_vtu(path, self))
 
 
 def _reconstruct(dev, elems, s_edge):
