@@ -47,7 +47,7 @@ from fem_cqd.errors import ConvergenceError
 from fem_cqd.gain import QDParams
 from fem_cqd.mesh import MeshOptions, build_mesh
 from fem_cqd.qd_profile import qd_film_profile
-from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_vtu
+from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_profile_csv, write_thermal_vtu
 from fem_cqd.stack import lim2018
 
 OUT_DEFAULT = Path("results/lim2018_device")
@@ -105,11 +105,8 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, s
     _, _, Y = et.heat_source.split(pt.electrical)
     tag = f"{geometry}_{j:g}A"
     pt.electrical.save_vtu(out / f"{tag}.vtu")
-    write_vtu(out / f"{tag}_thermal.vtu", dm.thermal, point_data={"T_K": pt.thermal.T,
-                                                                 "dT_K": pt.thermal.T - et.T_ambient})
-    write_csv(out / f"profile_{tag}.csv", {
-        "x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4,
-        "j_y_mid_A_per_cm2": prof.j_y_mid_A_per_m2 / 1e4, "T_K": prof.T_K,
+    write_thermal_vtu(out / f"{tag}_thermal.vtu", pt.thermal, T_ambient_K=et.T_ambient)
+    write_profile_csv(out / f"profile_{tag}.csv", prof, {
         "excitons_per_dot": maps.occupancy.n_mean, "inversion_1S": maps.occupancy.inversion["1S"],
         "photon_yield": Y, "peak_gain_per_cm": maps.peak_g_per_m / 100,
         "peak_wavelength_nm": maps.peak_wavelength_m * 1e9})
@@ -180,7 +177,8 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar) -
         win = dict(xlim_um=(0, 2 * a_um), ylim_um=(0.1, stack.thickness_nm * 1e-3), y_stretch=100.0)
         jmag = np.hypot(top.electrical.J[:, 0], top.electrical.J[:, 1]) / 1e4
         viz.field_map(dm.electrical, _to_nodes(dm.electrical, jmag), out / f"{geometry}_J_map.png",
-                      label="|J| (A/cm2)", title=f"{geometry}: |J| at {max(points):g} A/cm2 (height x100)", **win)
+                      label="J magnitude (A/cm2)", title=f"{geometry}: current density magnitude at {max(points):g} "
+                      "A/cm2 (height x100)", **win)
         viz.field_map(dm.thermal, top.thermal.T - et.T_ambient, out / f"{geometry}_T_map.png", label="dT (K)",
                       title=f"{geometry}: temperature rise at {max(points):g} A/cm2, DC",
                       xlim_um=(0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))

@@ -36,7 +36,7 @@ from tqdm import tqdm
 from fem_cqd import analytic, viz
 from fem_cqd.materials import load_library
 from fem_cqd.mesh import MeshOptions, build_mesh
-from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_vtu
+from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_thermal_vtu, write_vtu
 from fem_cqd.sources import aperture_heat_source, aperture_power, element_volumes
 from fem_cqd.stack import lim2018
 from fem_cqd.thermal import solve_steady, solve_transient, time_grid
@@ -113,8 +113,7 @@ def run_dc(out: Path, geometry: str, options: MeshOptions, j: float, V: float, l
     mean = qd_aperture_mean(dm, st.T) - T0
     est = dc_estimate(dm, j * 1e4 * V, lib)
     unit = "K m/W" if geometry == "planar" else "K/W"
-    write_vtu(out / f"{geometry}_dc.vtu", dm.thermal, point_data={"T_K": st.T, "dT_K": rise},
-              cell_data={"Q_W_per_m3": q_el, "heat_flux_W_per_m2": st.heat_flux.T})
+    write_thermal_vtu(out / f"{geometry}_dc.vtu", st, T_ambient_K=T0, q_element_W_per_m3=q_el)
     a = stack.aperture_half_width_um
     viz.field_map(dm.thermal, rise, out / f"{geometry}_dc_map.png", label="dT (K)",
                   title=f"{geometry}: temperature rise at {j:g} A/cm2, {V:g} V (glass, far face 300 K)",
@@ -148,7 +147,7 @@ def run_pulse(out: Path, geometry: str, substrate: str, options: MeshOptions, j:
     i_end = int(np.argmin(np.abs(hist.times - width_s)))
     write_vtu(out / f"{geometry}_pulse_{substrate}.vtu", dm.thermal,
               point_data={"T_K": hist.T[i_end], "dT_K": hist.T[i_end] - stack.thermal.ambient_K},
-              cell_data={"Q_W_per_m3": q_el})
+              cell_data={"heat_density_W_per_cm3": q_el * 1e-6})
     m = lib[substrate]
     q = j * 1e4 * V
     half_space = analytic.step_flux_surface_rise(width_s, q, m.thermal_conductivity, m.volumetric_heat_capacity)

@@ -208,11 +208,13 @@ def write_thermal_vtu(path: str | Path, state, T_ambient_K: float | None = None,
 
 
 def write_profile_csv(path: str | Path, profile, extra: dict | None = None) -> Path:
-    """Write a :class:`~fem_cqd.qd_profile.QDProfile` as CSV: ``x_um, column_width_um,
-    j_rec_A_per_cm2, T_K`` (and ``j_y_mid_A_per_cm2`` when the profile has it), then ``extra``
-    columns ``{header with unit: values per position}`` (e.g. gain results)."""
-    cols = {"x_um": profile.x_m * 1e6, "column_width_um": profile.column_width_m * 1e6,
-            "j_rec_A_per_cm2": profile.j_rec_A_per_m2 * 1e-4, "T_K": profile.T_K}
+    """Write a :class:`~fem_cqd.qd_profile.QDProfile` as CSV: ``x_um``, the column's share of the
+    film (``column_width_um`` of a stripe, ``column_area_um2`` of a disc's ring), ``j_rec_A_per_cm2,
+    T_K`` (and ``j_y_mid_A_per_cm2`` when the profile has it), then ``extra`` columns
+    ``{header with unit: values per position}`` (e.g. gain results)."""
+    share = ({"column_area_um2": profile.column_width_m * 1e12} if profile.geometry == "axisymmetric" else
+             {"column_width_um": profile.column_width_m * 1e6})
+    cols = {"x_um": profile.x_m * 1e6, **share, "j_rec_A_per_cm2": profile.j_rec_A_per_m2 * 1e-4, "T_K": profile.T_K}
     if profile.j_y_mid_A_per_m2 is not None:
         cols["j_y_mid_A_per_cm2"] = profile.j_y_mid_A_per_m2 * 1e-4
     cols.update(extra or {})

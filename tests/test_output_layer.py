@@ -104,7 +104,8 @@ def test_profile_csv(solved, tmp_path):
     prof = FilmColumns(dm.electrical, "CQD").profile(st.R_vertex, st.T)
     path = write_profile_csv(tmp_path / "profile.csv", prof, {"excitons_per_dot": np.zeros(len(prof.x_m))})
     rows = list(csv.DictReader(open(path)))
-    assert list(rows[0])[:4] == ["x_um", "column_width_um", "j_rec_A_per_cm2", "T_K"]
+    assert list(rows[0])[:4] == ["x_um", "column_area_um2", "j_rec_A_per_cm2", "T_K"]       # a disc: ring areas
+    assert np.allclose([float(r["column_area_um2"]) for r in rows], prof.column_width_m * 1e12, rtol=1e-9)
     assert "excitons_per_dot" in rows[0] and len(rows) == len(prof.x_m)
     assert np.allclose([float(r["j_rec_A_per_cm2"]) for r in rows], prof.j_rec_A_per_m2 * 1e-4, rtol=1e-9)
     assert np.allclose([float(r["x_um"]) for r in rows], prof.x_m * 1e6, rtol=1e-9, atol=1e-12)
