@@ -54,6 +54,9 @@ from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, so
 
 UM = 1e-6
 CURRENT_RTOL = 1e-8     # a current-driven point matches its target to this (relative)
+DIRECT_CURRENT_RANGE = 0.1   # a state this close (relative) in current starts a current-driven Newton: the
+                             # stripe's fixed-current iterations then took 0.2-0.8 s each instead of a
+                             # voltage bracket; from 5x below, its continuation in current took 13 s
 REACH_MIN_T_STEP = 1 / 16   # reach's voltage points give up early (it falls back to the fixed current): past the
                             # electrothermal fold a voltage point has no steady state, and halving the
                             # temperature step to 1e-3 spent 115 s failing there (stripe, 4.93 V)
@@ -227,11 +230,21 @@ class Electrothermal:
         return self._at_current(dev, current, state)
 
     def _at_current(self, dev, current, state):
-        """The voltage-driven state whose drive current is ``current`` to ``CURRENT_RTOL``: a bracket
-        in voltage (steps from ``state``'s voltage, or from equilibrium, doubling from 0.05 V, at most
+        """The state whose drive current is ``current`` to ``CURRENT_RTOL``. From a ``state`` whose
+        current is within ``DIRECT_CURRENT_RANGE`` of it (the next temperature iterate at the same
+        target), first the current-driven Newton (the drive's voltage an unknown), given up after a
+        few halvings; failing that, or farther away: a bracket in voltage (steps from ``state``'s voltage, or from equilibrium, doubling from 0.05 V, at most
         1 V), then regula falsi (Illinois) on ln |I(V)| -- on I itself while an end carries no
         current; every evaluation a voltage continuation from the nearer end."""
         d, sgn = self.drive, (1.0 if current > 0 else -1.0)
+        if state is not None and abs(state.currents[d] / current - 1) < DIRECT_CURRENT_RANGE:
+            try:                                          # the drive's voltage as an unknown, from the nearby state
+                st = solve_bias(dev, currents={d: current}, start=state, linear_solver=self.linear,
+                                min_step=1 / 16, max_steps=20)
+                if abs(st.currents[d] / current - 1) < CURRENT_RTOL:
+                    return st
+            except ConvergenceError:
+                pass
         if state is None:
             state = solve_equilibrium(dev, linear_solver=self.linear)
         st = solve_bias(dev, {d: state.voltages[d]}, start=state, linear_solver=self.linear)
