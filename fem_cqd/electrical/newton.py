@@ -348,12 +348,14 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
     n_steps = 0
     tangent = None
     levels = list(NEGLIGIBLE)      # absent-carrier levels, and predictor (True) or last state (False), in
-    guesses = [True, False]        # the order they are tried
+    moving = bool(any(dvolts.values()) or np.any(dtargets))
+    guesses = [True, False] if moving else [False]   # the order they are tried (no predictor for a standstill:
+                                                     # a new temperature at the same drive)
     while lam < 1.0:
         step = min(step, 1.0 - lam, max_step)
         volts, targets = params(lam + step)
         try:
-            if tangent is None:
+            if tangent is None and moving:
                 tangent = _tangent(dev, linear, z, params(lam)[0], driven, params(lam)[1], dvolts, dtargets, levels[0])
             znew = None
             for neg in levels:
@@ -366,13 +368,13 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
                         last_exc = exc_
                 if znew is not None:      # what worked is tried first at the next step
                     levels = [neg] + [v for v in levels if v != neg]
-                    guesses = [use, not use]
+                    guesses = [use, not use] if moving else [False]
                     break
             if znew is None:
                 raise last_exc
         except (_Failed, SingularJacobian) as exc:
             step *= 0.5
-            if step < min_step or not (any(dvolts.values()) or np.any(dtargets)):   # nothing to step
+            if step < min_step or not moving:                                      # nothing to step
                 state = start if lam == 0 else make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
                 raise ConvergenceError(
                     f"{label}: stopped at {_describe(state)}; a step of {step * 2:.3g} of the way "
