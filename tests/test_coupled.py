@@ -248,3 +248,17 @@ def test_long_electrothermal_pulse_ends_at_the_steady_operating_point():
     assert abs(by_i.end_state.currents["anode"] / I - 1) < 1e-7
     with pytest.raises(InputError, match="tol_K"):
         et.pulse(voltage_V=V, width_s=1e-3, times=[1e-3], tol_K=0.0)
+
+
+def test_zero_heat_source_leaves_ambient_and_the_electrical_only_solution():
+    """Isothermal limit: no heat, T = T_ambient everywhere, the state that of the electrical solve."""
+    from fem_cqd.electrical import solve_bias
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS, heat_source=lambda s: (np.zeros_like(s.heat), 0.0))
+    pt = et.operating_point(voltage_V=0.012)
+    # to the heat solver's round-off: conductances ~1e5 W/K times T ~ 300 K leave 2e-8 K (known: solving for
+    # T - T_ref would remove it)
+    assert np.max(np.abs(pt.thermal.T - 300.0)) < 1e-7 and pt.iterations == 1
+    ref = solve_bias(et.device, {"anode": 0.012})
+    assert pt.current == pytest.approx(ref.currents["anode"], rel=1e-12)
+    assert np.allclose(pt.electrical.psi, ref.psi, rtol=0, atol=1e-12)
