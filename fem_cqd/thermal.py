@@ -686,7 +686,11 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
     bsrc = sources.vector(tmesh)
     rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(tmesh, bcs)
     iW, idiag = tmesh.interface_operator() if tmesh.interfaces else (0.0, 0.0)
-    b = bsrc + rload
+    # solved for T - T_ref: conduction and interface operators annihilate constants exactly, which
+    # their floating-point row sums do not (conductances ~1e5 W/K times 300 K left 2e-8 K and a
+    # 1e-8 W phantom sink with no source); only the Robin terms see T_ref
+    T_ref = _reference_temperature(bcs)
+    b = bsrc + rload - T_ref * tmesh.matvec(rW, rW, rdiag, np.ones(tmesh.n_dofs))
     T = _initial(tmesh, T_guess, bcs, dmask, dval)
     t_asm = 0.0
     t_sol = 0.0
@@ -697,16 +701,16 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
         W = W + rW + iW
         diag = diag + rdiag + idiag
         if not tmesh.nonlinear:
-            up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, b, dmask, dval)
+            up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, b, dmask, dval - T_ref)
             A = tmesh.to_csr(up, lo, dg)
             t_asm += _time.perf_counter() - ta
             ts = _time.perf_counter()
-            T = _factor(A, kind)(rhs, T)
+            T = _factor(A, kind)(rhs, T - T_ref) + T_ref
             t_sol += _time.perf_counter() - ts
             iters = 1
             break
         # nonlinear: Newton (direct) or Picard (amg), on the update with zero Dirichlet values
-        res = tmesh.matvec(W, W, diag, T) - b
+        res = tmesh.matvec(W, W, diag, T - T_ref) - b
         res[dmask] = 0.0
         if iters and float(np.max(np.abs(res[~dmask]) / diag[~dmask])) <= RESIDUAL_RTOL * float(np.max(np.abs(T))):
             break                         # every node balanced to round-off
@@ -729,19 +733,24 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             break
 
         if iters >= max_iter:
-            last = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload, dmask)
+            last = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
             raise ConvergenceError(f"nonlinear heat solve: |dT| = {step:.3g} K > tol_K = {tol_K:g} after {iters} "
                                    f"{'Newton' if kind == 'direct' else 'Picard'} iterations", last)
-    st = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload, dmask)
+    st = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
     if timings is not None:
         timings.update(prepare=t_prep - tic, assemble=t_asm, solve=t_sol)
     return st
 
 
+def _reference_temperature(bcs) -> float:
+    """The mean Dirichlet temperature, else the mean Robin ambient, else T0 (K)."""
+    dT = [b.T for b in bcs.values() if isinstance(b, Dirichlet)] or [b.T_amb for b in bcs.values() if isinstance(b, Robin)]
+    return float(np.mean(dT)) if dT else T0
+
+
 def _initial(tmesh, T_guess, bcs, dmask, dval):
     if T_guess is None:
-        dT = [b.T for b in bcs.values() if isinstance(b, Dirichlet)] or [b.T_amb for b in bcs.values() if isinstance(b, Robin)]
-        T = np.full(tmesh.n_dofs, float(np.mean(dT)) if dT else T0)
+        T = np.full(tmesh.n_dofs, _reference_temperature(bcs))
     else:
         Tn = _check_array("T_guess", T_guess, tmesh.n_nodes, "node [K]")
         if np.any(Tn <= 0):
@@ -751,12 +760,13 @@ def _initial(tmesh, T_guess, bcs, dmask, dval):
     return T
 
 
-def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload, dmask) -> ThermalState:
+def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload_ref, T_ref) -> ThermalState:
     k_e = tmesh.conductivity(T)
     W, diag, _ = tmesh.stiffness(T)
     # Discrete balance: the stiffness rows and columns sum to zero, so sources = heat into the sinks
-    # + Robin losses int h (T - T_amb), exactly. The heat a Dirichlet dof takes is -(residual) there.
-    react = tmesh.matvec(W + rW + iW, W + rW + iW, diag + rdiag + idiag, T) - bsrc - rload
+    # + Robin losses int h (T - T_amb), exactly. The heat a Dirichlet dof takes is -(residual) there,
+    # evaluated on T - T_ref with the Robin load shifted alike (``rload_ref``; see solve_steady).
+    react = tmesh.matvec(W + rW + iW, W + rW + iW, diag + rdiag + idiag, T - T_ref) - bsrc - rload_ref
     pb = {}
     for name, dofs in downer.items():
         pb[name] = -float(react[dofs].sum())

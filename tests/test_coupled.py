@@ -256,9 +256,10 @@ def test_zero_heat_source_leaves_ambient_and_the_electrical_only_solution():
     dm = resistor_device()
     et = Electrothermal(dm, CONTACTS, BCS, heat_source=lambda s: (np.zeros_like(s.heat), 0.0))
     pt = et.operating_point(voltage_V=0.012)
-    # to the heat solver's round-off: conductances ~1e5 W/K times T ~ 300 K leave 2e-8 K (known: solving for
-    # T - T_ref would remove it)
-    assert np.max(np.abs(pt.thermal.T - 300.0)) < 1e-7 and pt.iterations == 1
+    # exactly: the heat solve works on T - T_ref (before, conductances ~1e5 W/K times 300 K left 2e-8 K and a
+    # -8e-9 W phantom sink)
+    assert np.all(pt.thermal.T == 300.0) and pt.iterations == 1
+    assert pt.thermal.power_boundary["heat_sink"] == 0.0
     ref = solve_bias(et.device, {"anode": 0.012})
     assert pt.current == pytest.approx(ref.currents["anode"], rel=1e-12)
     assert np.allclose(pt.electrical.psi, ref.psi, rtol=0, atol=1e-12)
