@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import check_positive
+from .errors import InputError, check_positive, check_triangles
 from .mesh import DeviceMesh
 
 UM = 1e-6
@@ -20,8 +20,7 @@ UM = 1e-6
 def element_volumes(tmesh) -> np.ndarray:
     """Area of each element (planar, per metre of depth) or its volume of revolution 2 pi r_c A."""
     p, t = tmesh.mesh.p, tmesh.mesh.t
-    d1, d2 = p[:, t[1]] - p[:, t[0]], p[:, t[2]] - p[:, t[0]]
-    area = 0.5 * np.abs(d1[0] * d2[1] - d1[1] * d2[0])
+    area = 0.5 * np.abs(check_triangles(p, t, "tmesh"))
     if tmesh.geometry == "axisymmetric":
         return 2 * np.pi * p[0][t].mean(axis=0) * area
     return area
@@ -39,7 +38,6 @@ def aperture_power(dm: DeviceMesh, j_A_per_cm2: float, voltage_V: float, light_f
     v = check_positive("voltage_V", voltage_V, allow_zero=True)
     f = check_positive("light_fraction", light_fraction, allow_zero=True)
     if f >= 1:
-        from .errors import InputError
         raise InputError("light_fraction", light_fraction, "a fraction in [0, 1)")
     return j * v * (1 - f) * aperture_area(dm)
 
@@ -52,6 +50,10 @@ def aperture_heat_source(dm: DeviceMesh, j_A_per_cm2: float, voltage_V: float,
     a = dm.stack.aperture_half_width_um * UM
     xc = tm.mesh.p[0][tm.mesh.t].mean(axis=0)
     active = (tm.element_kind() == "semiconductor") & (xc < a)
+    volume = element_volumes(tm)[active].sum()
+    if not volume > 0:
+        raise InputError("dm (semiconductor elements above the aperture)", int(active.sum()),
+                         "a mesh with semiconductor elements of non-zero volume at x < the aperture half width")
     q = np.zeros(tm.mesh.t.shape[1])
-    q[active] = power / element_volumes(tm)[active].sum()
+    q[active] = power / volume
     return q

@@ -46,7 +46,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .constants import T0
-from .errors import ConvergenceError, InputError, check_choice, check_finite, check_positive
+from .errors import ConvergenceError, InputError, check_choice, check_finite, check_positive, check_triangles
 from .regions import TaggedMesh
 
 AUTO_DIRECT_LIMIT = 200_000
@@ -198,9 +198,8 @@ class ThermalMesh:
         x, y = p[0][t], p[1][t]                       # (3, ne)
         b = np.stack([y[1] - y[2], y[2] - y[0], y[0] - y[1]])
         c = np.stack([x[2] - x[1], x[0] - x[2], x[1] - x[0]])
+        check_triangles(p, t, "tagged_mesh")             # refuses zero-area elements, naming them
         area2 = x[0] * b[0] + x[1] * b[1] + x[2] * b[2]   # 2A, positive for counter-clockwise
-        if np.any(area2 == 0):
-            raise InputError("mesh", f"{int(np.sum(area2 == 0))} degenerate elements", "triangles of non-zero area")
         self.b, self.c = b / area2, c / area2            # grad phi_i = (b_i, c_i)
         self.area = np.abs(area2) / 2
         if self.axisymmetric:

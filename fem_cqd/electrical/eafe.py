@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import q
+from ..errors import check_triangles
 from .bernoulli import bernoulli, bernoulli_derivative
 
 #: local edge k joins local vertices LOCAL_EDGES[k] and is opposite vertex k
@@ -119,6 +120,7 @@ def voronoi_volumes(x: np.ndarray, y: np.ndarray, axisymmetric: bool = False) ->
 def edge_geometry(p: np.ndarray, t: np.ndarray, axisymmetric: bool = False) -> EdgeGeometry:
     """EAFE weights and lumped volumes of a triangle mesh (``p`` (2, N) metres, ``t`` (3, ne))."""
     t = np.asarray(t)
+    check_triangles(p, t, "mesh")                            # zero-area elements would give NaN
     x, y = p[0][t], p[1][t]                                  # (3, ne)
     # barycentric gradients: grad lambda_k = (y_{k+1} - y_{k+2}, x_{k+2} - x_{k+1}) / (2A)
     i1, i2 = [1, 2, 0], [2, 0, 1]
