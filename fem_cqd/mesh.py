@@ -27,7 +27,7 @@ import skfem
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import TaggedMesh
-from .results import atomic_write
+from .results import atomic_write, read_mesh_file
 from .stack import Stack
 
 NM, UM = 1e-9, 1e-6
@@ -296,12 +296,7 @@ def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibra
     """Read a gmsh ``.msh`` whose physical groups name regions (``name@material`` or a material
     name) and boundaries; raise an :class:`InputError` for missing tags or unknown materials."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("mesh file", str(path), "an existing .msh file")
-    try:
-        m = meshio.read(path)
-    except Exception as exc:  # meshio raises many types for unreadable files
-        raise InputError("mesh file", str(path), f"a mesh meshio can read ({exc})") from None
+    m = read_mesh_file(path, "mesh file", "a gmsh .msh file (or another mesh meshio can read)")
     lib = library if library is not None else load_library()
     if "gmsh:physical" not in m.cell_data or not m.field_data:
         raise InputError("mesh file", str(path), "physical groups naming regions and boundaries")

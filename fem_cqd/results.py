@@ -8,6 +8,7 @@ unless asked to overwrite.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -33,6 +34,26 @@ def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def read_mesh_file(path: str | Path, field: str, allowed: str) -> "meshio.Mesh":
+    """``meshio.read(path)``, with every failure turned into an InputError naming the file.
+
+    meshio ends the process (``sys.exit(1)``) on an unreadable ``.vtu`` and raises assorted numpy,
+    XML, unicode and index errors on truncated ``.msh`` files; none of that reaches the caller.
+    What meshio prints while failing is captured and quoted in the message.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(field, str(path), f"an existing file: {allowed}")
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            return meshio.read(path)
+    except (SystemExit, Exception) as exc:  # meshio exits, or raises many types, on broken files
+        detail = " ".join(s for s in (said.getvalue().strip(), str(exc).strip()) if s and s != "1")
+        raise InputError(field, str(path), f"{allowed}; this file is truncated or not readable"
+                                           + (f" ({detail})" if detail else "")) from None
 
 
 def atomic_write(path: Path, write) -> Path:
@@ -158,10 +179,7 @@ def read_vtu(path: str | Path):
     Returns ``(mesh, region_table)``: the meshio mesh (coordinates in micrometres) and
     ``{region name: tag of the region cell field}``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("vtu file", str(path), "an existing .vtu file")
-    m = meshio.read(path)
+    m = read_mesh_file(path, "vtu file", "a .vtu file written by fem_cqd")
     if LENGTH_UNIT_KEY not in m.field_data:
         raise InputError("vtu file", str(path), f"a .vtu written by fem_cqd (field data {LENGTH_UNIT_KEY!r}, "
                                                 "coordinates in micrometres)")

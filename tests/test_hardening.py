@@ -35,3 +35,44 @@ def test_degenerate_triangle_refused_by_drift_diffusion_and_heat():
         edge_geometry(tm.mesh.p, tm.mesh.t)
     with pytest.raises(InputError, match=rf"element {e}\b"):
         ThermalMesh(tm)
+
+
+# --- kind 2: process exit -- truncated or garbage mesh / result files ----------------------------
+QUICK_MESH = dict(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
+                  min_cells_per_layer=3)
+
+
+@pytest.fixture(scope="module")
+def quick_dm():
+    from fem_cqd.mesh import MeshOptions, build_mesh
+    from fem_cqd.stack import lim2018
+    return build_mesh(lim2018(), MeshOptions(**QUICK_MESH))
+
+
+def _truncate(src, dst, fraction):
+    data = src.read_bytes()
+    dst.write_bytes(data[: int(len(data) * fraction)])
+    return dst
+
+
+def test_truncated_mesh_and_vtu_files_refused_without_exit(tmp_path, quick_dm, capsys):
+    from fem_cqd.cli import main
+    from fem_cqd.mesh import load_mesh, save_mesh
+    from fem_cqd.results import read_vtu, write_vtu
+    tm = quick_dm.electrical
+    msh = save_mesh(tm, tmp_path / "m.msh")
+    vtu = write_vtu(tmp_path / "m.vtu", tm, {"x_m": tm.mesh.p[0]})
+    for fraction in (0.0, 0.3, 0.95):
+        bad_msh = _truncate(msh, tmp_path / f"cut{fraction}.msh", fraction)
+        with pytest.raises(InputError, match=r"mesh file = '.*cut.*\.msh'.*truncated or not readable"):
+            load_mesh(bad_msh)
+        bad_vtu = _truncate(vtu, tmp_path / f"cut{fraction}.vtu", fraction)
+        with pytest.raises(InputError, match=r"vtu file = '.*cut.*\.vtu'.*truncated or not readable"):
+            read_vtu(bad_vtu)          # meshio used to sys.exit(1) here
+        with pytest.raises(InputError, match=r"mesh file = '.*cut.*\.vtu'"):
+            load_mesh(bad_vtu)         # any meshio format goes through the same guard
+    capsys.readouterr()
+    assert main(["view", str(tmp_path / "cut0.3.vtu"), "--field", "x_m", "--png", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "bad input" in err and "cut0.3.vtu" in err
+    assert not (tmp_path / "x.png").exists()
