@@ -296,7 +296,8 @@ def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibra
     """Read a gmsh ``.msh`` whose physical groups name regions (``name@material`` or a material
     name) and boundaries; raise an :class:`InputError` for missing tags or unknown materials."""
     path = Path(path)
-    m = read_mesh_file(path, "mesh file", "a gmsh .msh file (or another mesh meshio can read)")
+    m = read_mesh_file(path, "mesh file", "a gmsh .msh file (or another mesh meshio can read)",
+                       "an existing .msh file")
     lib = library if library is not None else load_library()
     if "gmsh:physical" not in m.cell_data or not m.field_data:
         raise InputError("mesh file", str(path), "physical groups naming regions and boundaries")

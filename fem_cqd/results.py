@@ -36,7 +36,7 @@ def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
     return path
 
 
-def read_mesh_file(path: str | Path, field: str, allowed: str) -> "meshio.Mesh":
+def read_mesh_file(path: str | Path, field: str, allowed: str, missing: str) -> "meshio.Mesh":
     """``meshio.read(path)``, with every failure turned into an InputError naming the file.
 
     meshio ends the process (``sys.exit(1)``) on an unreadable ``.vtu`` and raises assorted numpy,
@@ -45,7 +45,7 @@ def read_mesh_file(path: str | Path, field: str, allowed: str) -> "meshio.Mesh":
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(field, str(path), f"an existing file: {allowed}")
+        raise InputError(field, str(path), missing)
     said = io.StringIO()
     try:
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
@@ -179,7 +179,7 @@ def read_vtu(path: str | Path):
     Returns ``(mesh, region_table)``: the meshio mesh (coordinates in micrometres) and
     ``{region name: tag of the region cell field}``.
     """
-    m = read_mesh_file(path, "vtu file", "a .vtu file written by fem_cqd")
+    m = read_mesh_file(path, "vtu file", "a .vtu file written by fem_cqd", "an existing .vtu file")
     if LENGTH_UNIT_KEY not in m.field_data:
         raise InputError("vtu file", str(path), f"a .vtu written by fem_cqd (field data {LENGTH_UNIT_KEY!r}, "
                                                 "coordinates in micrometres)")
