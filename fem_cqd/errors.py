@@ -90,3 +90,18 @@ def check_triangles(p: Any, t: Any, field: str = "mesh") -> np.ndarray:
         raise InputError(f"{field} element {e}", f"nodes {nodes} at (x, y) = {coords} m, area {abs(area2[e]) / 2:.3g} m^2{more}",
                          f"triangles of non-zero area (2 x area > {DEGENERATE_TRIANGLE_RATIO:g} x longest edge^2)")
     return area2
+
+
+def check_range(field: str, value: Any, lo: float, hi: float, unit: str, why: str = "") -> float:
+    """Return ``float(value)`` if finite and ``lo <= value <= hi``, else raise naming the range.
+
+    ``why`` names the limit (e.g. a :mod:`fem_cqd.limits` constant) so the user sees where the
+    plausibility bound comes from.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, value, f"a real number in [{lo:g}, {hi:g}] {unit}") from None
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise InputError(field, value, f"a finite number in [{lo:g}, {hi:g}] {unit}" + (f" ({why})" if why else ""))
+    return x

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError, check_positive, check_triangles
+from .errors import InputError, check_positive, check_range, check_triangles
+from .limits import MAX_CURRENT_DENSITY_A_PER_CM2, MAX_VOLTAGE_V
 from .mesh import DeviceMesh
 
 UM = 1e-6
@@ -34,8 +35,9 @@ def aperture_area(dm: DeviceMesh) -> float:
 
 def aperture_power(dm: DeviceMesh, j_A_per_cm2: float, voltage_V: float, light_fraction: float = 0.0) -> float:
     """Heat dissipated in the modelled domain: W (axisymmetric) or W per m of stripe (half stripe)."""
-    j = check_positive("j_A_per_cm2", j_A_per_cm2, allow_zero=True) * 1e4
-    v = check_positive("voltage_V", voltage_V, allow_zero=True)
+    j = check_range("j_A_per_cm2", j_A_per_cm2, 0.0, MAX_CURRENT_DENSITY_A_PER_CM2, "A/cm^2",
+                    "fem_cqd.limits.MAX_CURRENT_DENSITY_A_PER_CM2") * 1e4
+    v = check_range("voltage_V", voltage_V, 0.0, MAX_VOLTAGE_V, "V", "fem_cqd.limits.MAX_VOLTAGE_V")
     f = check_positive("light_fraction", light_fraction, allow_zero=True)
     if f >= 1:
         raise InputError("light_fraction", light_fraction, "a fraction in [0, 1)")

@@ -15,11 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import InputError, check_choice, check_positive
+from . import limits
+from .errors import InputError, check_choice, check_positive, check_range
 from .materials import MaterialLibrary, load_library
 from .regions import GEOMETRIES
 
 THERMAL_BCS = ("isothermal", "convective", "adiabatic")
+
+
+def _check_size(field: str, value, limit_name: str, unit: str) -> float:
+    """> 0 and at most the plausibility limit ``fem_cqd.limits.<limit_name>``."""
+    check_positive(field, value)
+    return check_range(field, value, 0.0, getattr(limits, limit_name), unit, f"fem_cqd.limits.{limit_name}")
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Layer:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise InputError("layer.name", self.name, "a non-empty string")
-        check_positive(f"layers[{self.name!r}].thickness_nm", self.thickness_nm)
+        _check_size(f"layers[{self.name!r}].thickness_nm", self.thickness_nm, "MAX_FILM_THICKNESS_NM", "nm")
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,8 @@ class Spacer:
     fill: str | None = None
 
     def __post_init__(self):
-        check_positive("spacer.thickness_nm", self.thickness_nm)
-        check_positive("spacer.width_um", self.width_um)
+        _check_size("spacer.thickness_nm", self.thickness_nm, "MAX_FILM_THICKNESS_NM", "nm")
+        _check_size("spacer.width_um", self.width_um, "MAX_LATERAL_UM", "um")
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,9 @@ class Substrate:
     heat_sink_thickness_um: float = 0.0
 
     def __post_init__(self):
-        check_positive("substrate.thickness_um", self.thickness_um)
+        _check_size("substrate.thickness_um", self.thickness_um, "MAX_SUBSTRATE_THICKNESS_UM", "um")
         if self.heat_sink_material is not None:
-            check_positive("substrate.heat_sink_thickness_um", self.heat_sink_thickness_um)
+            _check_size("substrate.heat_sink_thickness_um", self.heat_sink_thickness_um, "MAX_SUBSTRATE_THICKNESS_UM", "um")
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,11 @@ class ThermalBoundary:
     def __post_init__(self):
         for side in ("bottom", "top", "far_edge"):
             check_choice(f"thermal.{side}", getattr(self, side), THERMAL_BCS)
-        check_positive("thermal.ambient_K", self.ambient_K)
-        check_positive("thermal.h_W_per_m2K", self.h_W_per_m2K, allow_zero=True)
-        check_positive("thermal.interface_resistance_m2K_per_W", self.interface_resistance_m2K_per_W, allow_zero=True)
+        _check_size("thermal.ambient_K", self.ambient_K, "MAX_TEMPERATURE_K", "K")
+        check_range("thermal.h_W_per_m2K", self.h_W_per_m2K, 0.0, limits.MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
+                    "fem_cqd.limits.MAX_HEAT_TRANSFER_W_PER_M2K")
+        check_range("thermal.interface_resistance_m2K_per_W", self.interface_resistance_m2K_per_W, 0.0,
+                    limits.MAX_INTERFACE_RESISTANCE_M2K_PER_W, "m^2 K/W", "fem_cqd.limits.MAX_INTERFACE_RESISTANCE_M2K_PER_W")
         if "isothermal" not in (self.bottom, self.top, self.far_edge) and not (
                 "convective" in (self.bottom, self.top, self.far_edge) and self.h_W_per_m2K > 0):
             raise InputError("thermal", (self.bottom, self.top, self.far_edge),
@@ -130,7 +139,7 @@ class Stack:
         reserved = {"spacer", "substrate", "heat_sink"} & set(names)
         if reserved:
             raise InputError("layers.name", sorted(reserved), "names other than spacer, substrate, heat_sink")
-        check_positive("half_width_um", self.half_width_um)
+        _check_size("half_width_um", self.half_width_um, "MAX_LATERAL_UM", "um")
         if self.spacer.on not in names[:-1]:
             raise InputError("spacer.on", self.spacer.on, "the name of a layer that has another layer above it: " + ", ".join(names[:-1]))
         if self.fill_layer not in names:

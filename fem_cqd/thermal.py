@@ -46,7 +46,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .constants import T0
-from .errors import ConvergenceError, InputError, check_choice, check_finite, check_positive, check_triangles
+from .errors import ConvergenceError, InputError, check_choice, check_finite, check_positive, check_range, check_triangles
+from .limits import MAX_HEAT_TRANSFER_W_PER_M2K, MAX_TEMPERATURE_K
 from .regions import TaggedMesh
 
 AUTO_DIRECT_LIMIT = 200_000
@@ -484,15 +485,22 @@ class ThermalMesh:
 # ---------------------------------------------------------------------------------------------
 # Input handling
 # ---------------------------------------------------------------------------------------------
+def _check_temperature(field: str, value) -> float:
+    check_positive(field, value)
+    return check_range(field, value, 0.0, MAX_TEMPERATURE_K, "K", "fem_cqd.limits.MAX_TEMPERATURE_K")
+
+
 def _check_bcs(tm: TaggedMesh, bcs):
     bcs = dict(bcs or {})
     for name, bc in bcs.items():
         tm.boundary(name)
         if isinstance(bc, Dirichlet):
-            check_positive(f"bcs[{name!r}].T", bc.T)
+            _check_temperature(f"bcs[{name!r}].T", bc.T)
         elif isinstance(bc, Robin):
             check_positive(f"bcs[{name!r}].h", bc.h, allow_zero=True)
-            check_positive(f"bcs[{name!r}].T_amb", bc.T_amb)
+            check_range(f"bcs[{name!r}].h", bc.h, 0.0, MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
+                        "fem_cqd.limits.MAX_HEAT_TRANSFER_W_PER_M2K")
+            _check_temperature(f"bcs[{name!r}].T_amb", bc.T_amb)
         elif not isinstance(bc, Adiabatic):
             raise InputError(f"bcs[{name!r}]", bc, "Dirichlet(T), Robin(h, T_amb) or Adiabatic()")
     return bcs

@@ -76,3 +76,41 @@ def test_truncated_mesh_and_vtu_files_refused_without_exit(tmp_path, quick_dm, c
     err = capsys.readouterr().err
     assert "bad input" in err and "cut0.3.vtu" in err
     assert not (tmp_path / "x.png").exists()
+
+
+# --- kind 3: implausible values accepted ------------------------------------------------------
+def test_implausible_values_refused(quick_dm):
+    import dataclasses
+
+    from fem_cqd.sources import aperture_heat_source
+    from fem_cqd.stack import Layer, Spacer, Substrate, ThermalBoundary, lim2018
+    from fem_cqd.thermal import Dirichlet, Robin, solve_steady
+    with pytest.raises(InputError, match=r"voltage_V = 1000000.0 .*\[0, 1000\] V.*MAX_VOLTAGE_V"):
+        aperture_heat_source(quick_dm, 18.0, 1e6)            # used to give T = 3.8e6 K
+    with pytest.raises(InputError, match=r"j_A_per_cm2 = 100000000.0 .*A/cm\^2"):
+        aperture_heat_source(quick_dm, 1e8, 8.0)
+    with pytest.raises(InputError, match=r"spacer.thickness_nm = 2000000.0 .*nm"):
+        lim2018(spacer_nm=2e6)                               # a 2 mm spacer
+    with pytest.raises(InputError, match=r"layers\['x'\].thickness_nm"):
+        Layer("x", "TCTA", 1e6)
+    with pytest.raises(InputError, match=r"spacer.width_um"):
+        Spacer(width_um=1e7)
+    with pytest.raises(InputError, match=r"substrate.thickness_um"):
+        Substrate(thickness_um=7e5)                          # 0.7 m: mm typed as um
+    with pytest.raises(InputError, match=r"thermal.ambient_K"):
+        ThermalBoundary(ambient_K=3e5)
+    with pytest.raises(InputError, match=r"thermal.h_W_per_m2K"):
+        ThermalBoundary(h_W_per_m2K=1e9)
+    with pytest.raises(InputError, match=r"half_width_um"):
+        dataclasses.replace(lim2018(), half_width_um=1e7)
+    with pytest.raises(InputError, match=r"voltage_range.*1000 V"):
+        Contact("left", voltage_range=(-1e5, 1e5))
+    with pytest.raises(InputError, match=r"work_function = 42.0"):
+        Contact("left", "schottky", work_function=42.0)
+    with pytest.raises(InputError, match=r"v_n = 1000000000000.0"):
+        Contact("left", "schottky", work_function=4.2, v_n=1e12)
+    tm = quick_dm.thermal
+    with pytest.raises(InputError, match=r"bcs\['heat_sink'\].T = 300000.0"):
+        solve_steady(tm, {"heat_sink": Dirichlet(3e5)})
+    with pytest.raises(InputError, match=r"bcs\[.top.\].h = 1000000000.0"):
+        solve_steady(tm, {"heat_sink": Dirichlet(300.0), "top": Robin(1e9, 300.0)})

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import InputError, check_choice, check_positive
+from ..errors import InputError, check_choice, check_positive, check_range
+from ..limits import MAX_SURFACE_VELOCITY_M_PER_S, MAX_VOLTAGE_V, WORK_FUNCTION_RANGE_EV
 
 KINDS = ("ohmic", "schottky")
 
@@ -50,13 +51,20 @@ class Contact:
             if self.work_function is None:
                 raise InputError(f"contacts[{self.boundary!r}].work_function", None,
                                  "a work function in eV (needed for a Schottky contact)")
-            check_positive(f"contacts[{self.boundary!r}].work_function", self.work_function)
-        check_positive(f"contacts[{self.boundary!r}].v_n", self.v_n)
-        check_positive(f"contacts[{self.boundary!r}].v_p", self.v_p)
-        lo, hi = self.voltage_range
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            check_range(f"contacts[{self.boundary!r}].work_function", self.work_function, *WORK_FUNCTION_RANGE_EV,
+                        "eV", "fem_cqd.limits.WORK_FUNCTION_RANGE_EV")
+        for name in ("v_n", "v_p"):
+            check_positive(f"contacts[{self.boundary!r}].{name}", getattr(self, name))
+            check_range(f"contacts[{self.boundary!r}].{name}", getattr(self, name), 0.0, MAX_SURFACE_VELOCITY_M_PER_S,
+                        "m/s", "fem_cqd.limits.MAX_SURFACE_VELOCITY_M_PER_S")
+        try:
+            lo, hi = (float(v) for v in self.voltage_range)
+        except (TypeError, ValueError):
             raise InputError(f"contacts[{self.boundary!r}].voltage_range", self.voltage_range,
-                             "(min, max) finite with min < max")
+                             "(min, max) volts") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and -MAX_VOLTAGE_V <= lo < hi <= MAX_VOLTAGE_V):
+            raise InputError(f"contacts[{self.boundary!r}].voltage_range", self.voltage_range,
+                             f"(min, max) finite with min < max, within +-{MAX_VOLTAGE_V:g} V (fem_cqd.limits.MAX_VOLTAGE_V)")
 
     def check_voltage(self, v: float) -> float:
         v = float(v)
