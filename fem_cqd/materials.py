@@ -183,13 +183,35 @@ class MaterialLibrary(dict):
         raise InputError("material", name, "one of " + ", ".join(sorted(self)))
 
 
+def toml_table(field: str, value, what: str) -> dict:
+    """``value`` as a dict if it is a TOML table, else an InputError that points at the usual slip:
+    a key written above its ``[table]`` header belongs to the table before it (or the top level)."""
+    if not isinstance(value, dict):
+        raise InputError(field, value, f"a TOML table ({what}); a 'key = value' line written above a "
+                                       "[table] header belongs to the previous table or the top level")
+    return dict(value)
+
+
+def read_toml(path: str | Path, field: str) -> dict:
+    """Parse the TOML file ``path``; unreadable, non-UTF-8 or invalid TOML raises an InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(field, str(path), "an existing TOML file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(field, str(path), f"valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(field, str(path), f"a readable UTF-8 TOML file ({exc})") from None
+
+
 def _parse_one(name: str, table: dict, origin: str) -> Material:
     where = f"{origin}[{name!r}]"
-    table = dict(table)
+    table = toml_table(where, table, f"[{name}] with the material's keys")
     kind = table.pop("kind", None)
     if kind not in KINDS:
         raise InputError(f"{where}.kind", kind, "one of " + ", ".join(KINDS))
-    sources = dict(table.pop("sources", {}))
+    sources = toml_table(f"{where}.sources", table.pop("sources", {}), f"[{name}.sources]: key = source text")
     index = table.pop("refractive_index", None)
     values: dict = {}
     for key in [k for k in table if k in _NAMES]:
@@ -309,6 +331,7 @@ def validate_electrical(m: Material, where: str) -> None:
 
 def parse_library(data: dict, origin: str = "materials") -> MaterialLibrary:
     """Build a :class:`MaterialLibrary` from a parsed TOML mapping, validating every entry."""
+    data = toml_table(origin, data, "material name -> table")
     return MaterialLibrary({name: _parse_one(name, table, origin) for name, table in data.items()})
 
 
@@ -318,13 +341,7 @@ def load_library(*user_files: str | Path) -> MaterialLibrary:
     lib = parse_library(tomllib.loads(text), "materials.toml")
     for path in user_files:
         path = Path(path)
-        if not path.is_file():
-            raise InputError("materials file", str(path), "an existing TOML file")
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError("materials file", str(path), f"valid TOML ({exc})") from None
-        lib.update(parse_library(data, path.name))
+        lib.update(parse_library(read_toml(path, "materials file"), path.name))
     return lib
 
 

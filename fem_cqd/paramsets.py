@@ -29,7 +29,8 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
-from .materials import _NAMES, _UNITS, _MAY_BE_ZERO_OR_NEGATIVE, MaterialLibrary, load_library, validate_electrical
+from .materials import (_MAY_BE_ZERO_OR_NEGATIVE, _NAMES, _UNITS, MaterialLibrary, load_library, read_toml, toml_table,
+                        validate_electrical)
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,16 @@ def _parse(data: dict, origin: str) -> ParameterSet:
         if not isinstance(data.get(key), str):
             raise InputError(f"{origin}.{key}", data.get(key), "a string")
     stack_parameters = {}
-    for k, v in dict(data.get("stack_parameters", {})).items():
+    for k, v in toml_table(f"{origin}.stack_parameters", data.get("stack_parameters", {}),
+                           "[stack_parameters]").items():
         if not (isinstance(v, dict) and "value" in v and isinstance(v.get("source"), str) and v["source"]):
             raise InputError(f"{origin}.stack_parameters.{k}", v, "a table with 'value' and 'source'")
         stack_parameters[k] = {"value": v["value"], "source": v["source"]}
     materials = {}
-    for mat, table in dict(data.get("materials", {})).items():
-        table = dict(table)
-        sources = dict(table.pop("sources", {}))
+    for mat, table in toml_table(f"{origin}.materials", data.get("materials", {}), "[materials.NAME] tables").items():
+        table = toml_table(f"{origin}.materials[{mat!r}]", table, f"[materials.{mat}] with the keys to override")
+        sources = toml_table(f"{origin}.materials[{mat!r}].sources", table.pop("sources", {}),
+                             f"[materials.{mat}.sources]: key = source text")
         materials[mat] = {"values": table, "sources": sources}
     known = {"name", "description", "stack", "stack_parameters", "materials"}
     extra = set(data) - known
@@ -153,18 +156,16 @@ def load_parameter_set(name_or_path: str | Path) -> ParameterSet:
     """A built-in parameter set by name (:func:`available`) or a TOML file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml":
-        if not path.is_file():
-            raise InputError("parameter set file", str(path), "an existing TOML file")
-        text, origin = path.read_text(), path.name
+        data, origin = read_toml(path, "parameter set file"), path.name
     else:
         if str(name_or_path) not in available():
             raise InputError("parameter set", name_or_path, "one of " + ", ".join(available()) + ", or a .toml path")
         text = resources.files("fem_cqd").joinpath(f"data/paramsets/{name_or_path}.toml").read_text()
         origin = f"{name_or_path}.toml"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("parameter set file", origin, f"valid TOML ({exc})") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError("parameter set file", origin, f"valid TOML ({exc})") from None
     ps = _parse(data, origin)
     ps.library()                      # every override validated now, not at first use
     return ps

@@ -114,3 +114,19 @@ def test_implausible_values_refused(quick_dm):
         solve_steady(tm, {"heat_sink": Dirichlet(3e5)})
     with pytest.raises(InputError, match=r"bcs\[.top.\].h = 1000000000.0"):
         solve_steady(tm, {"heat_sink": Dirichlet(300.0), "top": Robin(1e9, 300.0)})
+
+
+# --- kind 4: unclear errors -------------------------------------------------------------------
+def test_toml_key_above_its_table_header_is_named(tmp_path):
+    from fem_cqd.materials import load_library
+    from fem_cqd.paramsets import load_parameter_set
+    f = tmp_path / "mine.toml"
+    f.write_text('band_gap_eV = 2.0\n[TCTA]\nkind = "semiconductor"\n')   # used to: TypeError 'float' object is not iterable
+    with pytest.raises(InputError, match=r"\['band_gap_eV'\] = 2.0 .*TOML table.*above a \[table\] header"):
+        load_library(f)
+    f.write_text('name = "x"\ndescription = "d"\nstack = "lim2018"\nmaterials.TCTA = 3.0\n')
+    with pytest.raises(InputError, match=r"materials\['TCTA'\] = 3.0 .*TOML table"):
+        load_parameter_set(f)
+    f.write_bytes(b"\xff\xfe\x00 not text")
+    with pytest.raises(InputError, match=r"materials file = .*UTF-8"):
+        load_library(f)
