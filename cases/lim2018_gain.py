@@ -45,6 +45,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fem_cqd.errors import InputError  # noqa: E402
+from fem_cqd.results import check_output_dir  # noqa: E402
 from fem_cqd.gain import QDParams, evaluate, occupancy, transparency_current_density  # noqa: E402
 
 A_PER_CM2 = 1e4
@@ -248,10 +249,12 @@ def _plot_profile(path: Path, x_um, j, T, maps: dict, lam_nm: float) -> None:
 
 
 def _prepare_out(out_dir: Path, overwrite: bool) -> Path:
-    if out_dir.exists() and not overwrite:
-        raise FileExistsError(f"{out_dir} exists; pass overwrite=True (--overwrite) to replace it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    check_output_dir(out_dir, overwrite)          # the same InputError as every other case
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    except OSError as exc:
+        raise InputError("output folder", str(out_dir), f"a folder that can be created and written ({exc})") from None
 
 
 def _commit_out(tmp: Path, out_dir: Path) -> None:
@@ -410,7 +413,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         summary = run(args.out, overwrite=args.overwrite)
-    except (FileExistsError, InputError) as err:
+    except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     r, lin = summary["this_run"], summary["linear_mapping"]

@@ -28,6 +28,7 @@ on the aperture with the layers outlined), ``pulse_T_vs_t.png``, ``pulse.csv`` a
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,8 @@ from tqdm import tqdm
 from fem_cqd import analytic, viz
 from fem_cqd.materials import load_library
 from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.errors import InputError, check_positive, check_range
+from fem_cqd.limits import MAX_CURRENT_DENSITY_A_PER_CM2, MAX_VOLTAGE_V
 from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_thermal_vtu, write_vtu
 from fem_cqd.sources import aperture_heat_source, aperture_power, element_volumes
 from fem_cqd.stack import lim2018
@@ -165,6 +168,12 @@ def run(out_dir="results/lim2018_thermal", overwrite: bool = False, quick: bool 
         j_A_per_cm2: float = 18.0, voltage_V: float = 8.0, pulse_j_A_per_cm2: float = 1000.0,
         pulse_voltage_V: float = 10.0, pulse_width_us: float = 1.0) -> dict:
     """Run the DC and pulsed thermal study; return (and write) the summary."""
+    # every drive checked before the output folder exists (a bad one used to leave it empty)
+    check_range("j_A_per_cm2", j_A_per_cm2, 0.0, MAX_CURRENT_DENSITY_A_PER_CM2, "A/cm^2")
+    check_range("pulse_j_A_per_cm2", pulse_j_A_per_cm2, 0.0, MAX_CURRENT_DENSITY_A_PER_CM2, "A/cm^2")
+    check_range("voltage_V", voltage_V, 0.0, MAX_VOLTAGE_V, "V")
+    check_range("pulse_voltage_V", pulse_voltage_V, 0.0, MAX_VOLTAGE_V, "V")
+    check_positive("pulse_width_us", pulse_width_us)
     out = prepare_output_dir(out_dir, overwrite)
     lib = load_library()
     # heat only: uniform cells in the films (the interface grading of the default options resolves
@@ -225,9 +234,14 @@ def main(argv=None):
     ap.add_argument("--j", type=float, default=18.0, help="DC current density, A/cm2")
     ap.add_argument("--voltage", type=float, default=8.0, help="DC voltage, V")
     args = ap.parse_args(argv)
-    summary = run(args.out, args.overwrite, args.quick, args.j, args.voltage)
+    try:
+        summary = run(args.out, args.overwrite, args.quick, args.j, args.voltage)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print("\n".join(summary["headline"]))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -291,6 +291,10 @@ def save_mesh(tmesh: TaggedMesh, path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: meshio.write(tmp, m, file_format="gmsh22", binary=False))
 
 
+#: volume cell types of meshio: a file holding any is a 3D mesh, which fem_cqd does not solve
+_SOLID_CELLS = ("tetra", "tetra10", "hexahedron", "hexahedron20", "hexahedron27", "wedge", "wedge15", "pyramid", "pyramid13")
+
+
 def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibrary | None = None,
               required_boundaries=("anode", "cathode")) -> TaggedMesh:
     """Read a gmsh ``.msh`` whose physical groups name regions (``name@material`` or a material
@@ -298,6 +302,13 @@ def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibra
     path = Path(path)
     m = read_mesh_file(path, "mesh file", "a gmsh .msh file (or another mesh meshio can read)",
                        "an existing .msh file")
+    solid = {b.type: len(b.data) for b in m.cells if b.type in _SOLID_CELLS}
+    if solid:
+        raise InputError("mesh file", str(path), "a 2D mesh of triangles (planar or axisymmetric cross-section); this "
+                         "file is 3D (" + ", ".join(f"{n} {k} cells" for k, n in solid.items()) + ")")
+    if m.points.shape[1] > 2 and np.ptp(m.points[:, 2]) > 0:
+        raise InputError("mesh file", str(path), "a 2D mesh in the plane z = const; the nodes' z spans "
+                         f"[{m.points[:, 2].min():g}, {m.points[:, 2].max():g}]")
     lib = library if library is not None else load_library()
     if "gmsh:physical" not in m.cell_data or not m.field_data:
         raise InputError("mesh file", str(path), "physical groups naming regions and boundaries")

@@ -25,14 +25,41 @@ from .errors import InputError
 from .regions import TaggedMesh
 
 
-def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
-    """Create ``path``; refuse an existing non-empty folder unless ``overwrite`` (then empty it)."""
+def check_output_dir(path: str | Path, overwrite: bool = False) -> Path:
+    """Raise an InputError unless ``path`` can become an output folder; create nothing.
+
+    Refused: an existing non-empty folder without ``overwrite``, a file (or a file on the way to
+    it), and a location whose nearest existing parent is not writable.
+    """
     path = Path(path)
-    if path.exists() and any(path.iterdir()):
-        if not overwrite:
-            raise InputError("output folder", str(path), "a new or empty folder, or overwrite=True (--overwrite)")
-        shutil.rmtree(path)
-    path.mkdir(parents=True, exist_ok=True)
+    allowed = "a new or empty folder, or overwrite=True (--overwrite)"
+    if path.exists() and not path.is_dir():
+        raise InputError("output folder", str(path), f"{allowed}; this is an existing file")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise InputError("output folder", str(path), allowed)
+    parent = path if path.is_dir() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError("output folder", str(path), f"{allowed}; {parent} on its path is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError("output folder", str(path), f"{allowed}; {parent} is not writable")
+    return path
+
+
+def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
+    """Create ``path``; refuse an existing non-empty folder unless ``overwrite`` (then empty it).
+
+    Every refusal (see :func:`check_output_dir`), and an operating-system error while creating the
+    folder, is an InputError naming the folder.
+    """
+    path = check_output_dir(path, overwrite)
+    try:
+        if path.exists() and any(path.iterdir()):
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("output folder", str(path), f"a folder that can be created and written ({exc})") from None
     return path
 
 

@@ -81,10 +81,16 @@ def valid_wavelength_range_m(T_K, p: QDParams = QDParams()) -> tuple[float, floa
 
 def check_wavelengths(wavelength_m, T_K, p: QDParams = QDParams()) -> np.ndarray:
     """Return ``wavelength_m`` as a 1-D array, or raise InputError if outside the valid range."""
-    lam = np.atleast_1d(np.asarray(wavelength_m, dtype=float))
-    check_finite("wavelength_m", lam)
     lo, hi = valid_wavelength_range_m(T_K, p)
-    if lam.ndim != 1 or lam.size == 0 or lam.min() < lo or lam.max() > hi:
+    allowed = f"a 1-D grid within [{lo:.4g}, {hi:.4g}] m (1S-1P band edge at these temperatures)"
+    try:
+        lam = np.atleast_1d(np.asarray(wavelength_m, dtype=float))
+    except (TypeError, ValueError):
+        raise InputError("wavelength_m", wavelength_m, "numbers: " + allowed) from None
+    if lam.ndim != 1 or lam.size == 0:
+        raise InputError("wavelength_m", f"array of shape {lam.shape}", "at least one wavelength in " + allowed)
+    check_finite("wavelength_m", lam)
+    if lam.min() < lo or lam.max() > hi:
         raise InputError("wavelength_m", f"[{lam.min():.4g}, {lam.max():.4g}] m",
                          f"a 1-D grid within [{lo:.4g}, {hi:.4g}] m (1S-1P band edge at these "
                          "temperatures)")
