@@ -1,6 +1,7 @@
 """The ``fem-cqd`` command (also ``python -m fem_cqd``).
 
-    fem-cqd run [CASE] [--out DIR] [--overwrite] [--quick]   run a case (default: the reference device)
+    fem-cqd run [CASE] [--out DIR] [--overwrite] [--quick]   run a named case (default: the reference device)
+    fem-cqd run --script PATH [--out DIR] ...                run a Python file of your own as a case
     fem-cqd cases                                            list the cases
     fem-cqd mesh [--stack lim2018] [--geometry planar] --out FILE.msh
     fem-cqd view FILE.vtu --field NAME [--png OUT.png] [--y-stretch S] [--log] [--crop X0 X1 Y0 Y1]
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -27,21 +29,57 @@ def available_cases() -> list[str]:
 
 
 def load_case(name: str):
-    """Import ``cases/<name>.py`` as a module; it must define ``run(out_dir, overwrite, quick)``."""
-    path = cases_dir() / f"{name}.py"
-    if not path.is_file():
-        raise InputError("case", name, "one of " + ", ".join(available_cases()))
-    spec = importlib.util.spec_from_file_location(f"fem_cqd_case_{name}", path)
+    """Import the named case ``cases/<name>.py``; it must define ``run(out_dir, overwrite, quick)``.
+
+    Only the names listed by :func:`available_cases` are accepted (no paths): running any other
+    Python file needs :func:`load_script`, reached from the command line by the explicit
+    ``fem-cqd run --script PATH``.
+    """
+    cases = available_cases()
+    if not isinstance(name, str) or name not in cases:
+        raise InputError("case", name, "one of " + ", ".join(cases)
+                         + " (to run a Python file of your own, use --script PATH)")
+    return _import_file(cases_dir() / f"{name}.py", f"fem_cqd_case_{name}")
+
+
+def load_script(path: str | Path):
+    """Import the Python file ``path`` as a case (runs its code: only for a file chosen on purpose)."""
+    path = Path(path)
+    if path.suffix != ".py" or not path.is_file():
+        raise InputError("--script", str(path), "an existing .py file defining run(out_dir, overwrite, quick)")
+    module = _import_file(path, f"fem_cqd_script_{path.stem}")
+    if not callable(getattr(module, "run", None)):
+        raise InputError("--script", str(path), "a .py file defining run(out_dir, overwrite, quick)")
+    return module
+
+
+def _import_file(path: Path, module_name: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def _run(args) -> int:
-    case = load_case(args.case)
-    out = Path(args.out) if args.out else Path("results") / args.case
-    summary = case.run(out, overwrite=args.overwrite, quick=args.quick)
-    print(f"{args.case}: results in {out}")
+    if args.script is not None:
+        if args.case is not None:
+            raise InputError("case", args.case, "no case name together with --script")
+        case, label = load_script(args.script), Path(args.script).stem
+    else:
+        name = args.case or DEFAULT_CASE
+        case, label = load_case(name), name
+    out = Path(args.out) if args.out else Path("results") / label
+    from .results import check_output_dir
+    check_output_dir(out, args.overwrite)            # before any folder is made
+    existed = out.exists()
+    try:
+        summary = case.run(out, overwrite=args.overwrite, quick=args.quick)
+    except InputError:
+        # bad input found by the case after it made its folder: leave no empty or partial folder
+        if not existed and out.is_dir():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    print(f"{label}: results in {out}")
     if isinstance(summary, dict) and "headline" in summary:
         for line in summary["headline"]:
             print("  " + line)
@@ -74,7 +112,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fem-cqd", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a case (default: the reference-device case)")
-    r.add_argument("case", nargs="?", default=DEFAULT_CASE)
+    r.add_argument("case", nargs="?", default=None, help=f"a case name from `fem-cqd cases` (default {DEFAULT_CASE})")
+    r.add_argument("--script", metavar="PATH", help="run the Python file PATH as a case (executes its code)")
     r.add_argument("--out", help="output folder (default results/<case>)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     r.add_argument("--quick", action="store_true", help="coarse meshes and fewer points (smoke run)")

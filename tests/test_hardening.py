@@ -130,3 +130,69 @@ def test_toml_key_above_its_table_header_is_named(tmp_path):
     f.write_bytes(b"\xff\xfe\x00 not text")
     with pytest.raises(InputError, match=r"materials file = .*UTF-8"):
         load_library(f)
+
+
+def test_3d_mesh_and_empty_wavelength_grid_named(tmp_path):
+    import meshio
+
+    from fem_cqd.gain.spectra import check_wavelengths
+    from fem_cqd.mesh import load_mesh
+    pts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], float) * 1e-6
+    m = meshio.Mesh(pts, [("triangle", np.array([[0, 1, 2]])), ("tetra", np.array([[0, 1, 2, 3]]))],
+                    cell_data={"gmsh:physical": [np.array([1]), np.array([2])],
+                               "gmsh:geometrical": [np.array([1]), np.array([2])]},
+                    field_data={"anode": np.array([1, 2]), "bulk@TCTA": np.array([2, 3])})
+    meshio.write(tmp_path / "tet.msh", m, file_format="gmsh22", binary=False)
+    with pytest.raises(InputError, match=r"mesh file = .*tet.msh.*2D mesh of triangles.*1 tetra cells"):
+        load_mesh(tmp_path / "tet.msh")       # used to complain about the surface group as a region
+    for bad in ([], np.empty((2, 0)), "abc"):
+        with pytest.raises(InputError, match=r"wavelength_m = "):
+            check_wavelengths(bad, 300.0)     # [] used to fail inside numpy (min of an empty array)
+
+
+def test_output_folder_refusals_leave_nothing_behind(tmp_path, capsys):
+    from fem_cqd.cli import load_case, main
+    from fem_cqd.results import prepare_output_dir
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match=r"output folder = .*afile/out.*is a file"):
+        prepare_output_dir(blocker / "out")   # used to: pathlib NotADirectoryError / FileExistsError
+    with pytest.raises(InputError, match=r"output folder = .*afile'.*existing file"):
+        prepare_output_dir(blocker)
+    # lim2018_gain: an existing output folder is the same InputError as every case (was FileExistsError)
+    gain = load_case("lim2018_gain")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("x")
+    with pytest.raises(InputError, match=r"output folder = .*full.*overwrite"):
+        gain.run(full)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "full"]    # no temporary folder left
+    assert gain.main(["--out", str(full)]) == 2
+    # a bad drive value: refused before the folder is made (it used to stay behind, empty)
+    thermal = load_case("lim2018_thermal")
+    out = tmp_path / "thermal"
+    with pytest.raises(InputError, match=r"voltage_V = 1000000.0"):
+        thermal.run(out, voltage_V=1e6)
+    assert not out.exists()
+    # and through the CLI: exit code 2 and a message naming the folder, not a traceback
+    capsys.readouterr()
+    assert main(["run", "lim2018_thermal", "--out", str(blocker / "x")]) == 2
+    assert "output folder" in capsys.readouterr().err
+
+
+def test_cli_runs_only_named_cases_unless_script_given(tmp_path, capsys):
+    from fem_cqd.cli import load_case, main
+    marker = tmp_path / "ran.txt"
+    script = tmp_path / "evil.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\n"
+                      "def run(out_dir, overwrite=False, quick=False):\n    return {}\n")
+    for name in (str(script), str(tmp_path / "evil"), "../" * 8 + str(tmp_path / "evil")):
+        with pytest.raises(InputError, match=r"case = .*one of .*lim2018_device.*--script"):
+            load_case(name)
+        assert main(["run", name, "--out", str(tmp_path / "o")]) == 2
+    assert not marker.exists() and not (tmp_path / "o").exists()
+    assert "--script PATH" in capsys.readouterr().err
+    assert load_case("lim2018_device").run                     # named cases still load
+    assert main(["run", "--script", str(script), "--out", str(tmp_path / "o")]) == 0    # on purpose
+    assert marker.exists()
+    assert main(["run", "--script", str(tmp_path / "none.py")]) == 2
