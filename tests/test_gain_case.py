@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cases"))
 import lim2018_gain as case  # noqa: E402
+from fem_cqd.errors import InputError  # noqa: E402
 
 
 def test_lim2018_gain_case(tmp_path):
@@ -24,7 +25,7 @@ def test_lim2018_gain_case(tmp_path):
     assert s["this_run"]["n_mean_at_18_A_per_cm2"] < 3.2       # Auger caps the default film
     assert s["hypotheses"]["capture efficiency"]["status"] == "cannot"
     assert s["hypotheses"]["charged dots"]["status"] == "reconciles"
-    with pytest.raises(FileExistsError):
+    with pytest.raises(InputError, match="output folder"):   # the common refusal (issue 11), not FileExistsError
         case.run(out, n_j=7, n_lambda=41, n_grid=5)
     assert not list(tmp_path.glob(".lim.*"))                      # no temporary folder left
     case.run(out, overwrite=True, n_j=5, n_lambda=41, n_grid=3, spectra_j_A_per_cm2=(18.0,))
