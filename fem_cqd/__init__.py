@@ -4,14 +4,18 @@ Pipeline: Stack -> build_mesh -> DeviceMesh -> electrical (drift-diffusion) -> t
 coupled (self-consistent operating points) -> gain (excitons per dot, gain spectra) -> optics
 (slab modes, modal gain). See README.md and DESIGN.md.
 """
+from .coupled import Electrothermal, OperatingPoint, PulseResult
 from .errors import ConvergenceError, InputError
 from .materials import Material, load_library
 from .mesh import DeviceMesh, MeshOptions, build_mesh, load_mesh, save_mesh
+from .qd_profile import qd_film_profile
 from .regions import TaggedMesh
 from .stack import Layer, Spacer, Stack, Substrate, ThermalBoundary, lim2018
+from .thermal import Adiabatic, Dirichlet, Robin, solve_steady, solve_transient
 
 __version__ = "0.1.0"
 
-__all__ = ["ConvergenceError", "DeviceMesh", "InputError", "Layer", "Material", "MeshOptions", "Spacer", "Stack",
-           "Substrate", "TaggedMesh", "ThermalBoundary", "build_mesh", "lim2018", "load_library", "load_mesh",
-           "save_mesh"]
+__all__ = ["Adiabatic", "ConvergenceError", "DeviceMesh", "Dirichlet", "Electrothermal", "InputError", "Layer",
+           "Material", "MeshOptions", "OperatingPoint", "PulseResult", "Robin", "Spacer", "Stack", "Substrate",
+           "TaggedMesh", "ThermalBoundary", "build_mesh", "lim2018", "load_library", "load_mesh", "qd_film_profile",
+           "save_mesh", "solve_steady", "solve_transient"]
