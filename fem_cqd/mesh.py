@@ -13,7 +13,8 @@ Boundaries (both meshes where they apply): ``anode`` (bottom face of the first l
 
 Meshes round-trip through gmsh ``.msh`` files with meshio: triangles carry a physical group per
 region named ``"<region>@<material>"`` (or just the material name, for hand-made gmsh files) and
-lines a physical group per boundary.
+lines a physical group per boundary; a physical name ``"fem_cqd:geometry=<planar|axisymmetric>"``
+(dimension 0, no entities) records the geometry, so a saved axisymmetric mesh loads as one.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import skfem
 
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
-from .regions import TaggedMesh
+from .regions import GEOMETRIES, TaggedMesh
 from .results import atomic_write, read_mesh_file
 from .stack import Stack
 
@@ -269,8 +270,20 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
 
 
 # --- IO -----------------------------------------------------------------------------------------
+#: the physical name (dimension 0, no entities) by which a saved mesh records its geometry:
+#: ``"fem_cqd:geometry=planar"`` or ``"fem_cqd:geometry=axisymmetric"``
+GEOMETRY_RECORD = "fem_cqd:geometry="
+_GEOMETRY_TAG = 9001
+
+
 def save_mesh(tmesh: TaggedMesh, path: str | Path) -> Path:
-    """Write a tagged mesh to gmsh ``.msh`` (2.2, physical groups) through meshio, atomically."""
+    """Write a tagged mesh to gmsh ``.msh`` (2.2, physical groups) through meshio, atomically.
+
+    Coordinates are written in metres. Besides one physical group per region and per boundary,
+    the file records the geometry as a physical name of dimension 0 with no entities,
+    ``"fem_cqd:geometry=<planar|axisymmetric>"`` (tag 9001), which :func:`load_mesh` reads back and
+    gmsh shows but ignores.
+    """
     path = Path(path)
     if path.suffix != ".msh":
         raise InputError("mesh file", str(path), "a path ending in .msh")
@@ -286,19 +299,38 @@ def save_mesh(tmesh: TaggedMesh, path: str | Path) -> Path:
         cells.append(("line", tmesh.mesh.facets[:, facets].T))
         phys.append(np.full(len(facets), 1001 + j))
         field_data[name] = np.array([1001 + j, 1])
+    field_data[GEOMETRY_RECORD + tmesh.geometry] = np.array([_GEOMETRY_TAG, 0])
     m = meshio.Mesh(pts, cells, cell_data={"gmsh:physical": phys, "gmsh:geometrical": phys},
                     field_data=field_data)
     return atomic_write(path, lambda tmp: meshio.write(tmp, m, file_format="gmsh22", binary=False))
+
+
+def stored_geometry(field_data: dict, path) -> str | None:
+    """The geometry a mesh file records (see :func:`save_mesh`), or None if it records none."""
+    found = {k[len(GEOMETRY_RECORD):] for k in field_data if k.startswith(GEOMETRY_RECORD)}
+    if not found:
+        return None
+    if len(found) > 1 or not found <= set(GEOMETRIES):
+        raise InputError(f"mesh file {path} geometry record", ", ".join(sorted(found)),
+                         "exactly one of " + ", ".join(GEOMETRIES))
+    return found.pop()
 
 
 #: volume cell types of meshio: a file holding any is a 3D mesh, which fem_cqd does not solve
 _SOLID_CELLS = ("tetra", "tetra10", "hexahedron", "hexahedron20", "hexahedron27", "wedge", "wedge15", "pyramid", "pyramid13")
 
 
-def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibrary | None = None,
+def load_mesh(path: str | Path, geometry: str | None = None, library: MaterialLibrary | None = None,
               required_boundaries=("anode", "cathode")) -> TaggedMesh:
     """Read a gmsh ``.msh`` whose physical groups name regions (``name@material`` or a material
-    name) and boundaries; raise an :class:`InputError` for missing tags or unknown materials."""
+    name) and boundaries; raise an :class:`InputError` for missing tags or unknown materials.
+
+    Coordinates are taken as metres. ``geometry`` ("planar" or "axisymmetric", x the radius):
+    a file written by :func:`save_mesh` records it, and then ``geometry`` may be omitted or must
+    agree with the record (an InputError otherwise). A file without the record (hand-made gmsh
+    files, ``meshes/lim2018_coarse.msh``, files saved before the record existed) takes
+    ``geometry`` as given, and is planar when it is omitted.
+    """
     path = Path(path)
     m = read_mesh_file(path, "mesh file", "a gmsh .msh file (or another mesh meshio can read)",
                        "an existing .msh file")
@@ -312,6 +344,7 @@ def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibra
     lib = library if library is not None else load_library()
     if "gmsh:physical" not in m.cell_data or not m.field_data:
         raise InputError("mesh file", str(path), "physical groups naming regions and boundaries")
+    geometry = _resolve_geometry(geometry, stored_geometry(m.field_data, path), path)
     tag_names = {(int(v[1]), int(v[0])): k for k, v in m.field_data.items()}
     tris, regions, lines = [], [], {}
     for block, tags in zip(m.cells, m.cell_data["gmsh:physical"]):
@@ -354,6 +387,17 @@ def load_mesh(path: str | Path, geometry: str = "planar", library: MaterialLibra
         if name not in boundaries:
             raise InputError(f"mesh file boundary {name!r}", "missing", "physical groups: " + ", ".join(required_boundaries))
     return TaggedMesh(mesh, geometry, element_region, tuple(region_names), tuple(region_materials), boundaries)
+
+
+def _resolve_geometry(asked: str | None, stored: str | None, path) -> str:
+    """The geometry to load a file as: the file's record, checked against ``asked`` if given."""
+    if asked is not None and asked not in GEOMETRIES:
+        raise InputError("geometry", asked, "one of " + ", ".join(GEOMETRIES) + " (or None: the file's record)")
+    if stored is None:
+        return asked or "planar"
+    if asked is not None and asked != stored:
+        raise InputError("geometry", asked, f"{stored!r}, the geometry {path} records (or omit geometry=)")
+    return stored
 
 
 def device_mesh_from_thermal(thermal: TaggedMesh, electrical_regions) -> DeviceMesh:
