@@ -18,6 +18,42 @@ from .materials import Material
 GEOMETRIES = ("planar", "axisymmetric")
 
 
+def interior_facets(mesh: skfem.MeshTri, element_region: np.ndarray, facets) -> np.ndarray:
+    """The facets among ``facets`` (sorted, unique) that lie inside one region: shared by two
+    elements of the same region, so neither on the mesh boundary nor on a region interface."""
+    facets = np.unique(np.asarray(facets, dtype=int))
+    if facets.size == 0:
+        return facets
+    t2f = mesh.t2f                                  # (3, ne); cheaper than building mesh.f2t
+    local, element = np.nonzero(np.isin(t2f, facets))
+    f = t2f[local, element]
+    order = np.argsort(f, kind="stable")
+    f, region = f[order], np.asarray(element_region)[element[order]]
+    uniq, first, count = np.unique(f, return_index=True, return_counts=True)
+    shared = count == 2
+    same = region[first[shared]] == region[first[shared] + 1]
+    return uniq[shared][same]
+
+
+def check_boundary_facets(mesh: skfem.MeshTri, element_region: np.ndarray, name: str, facets,
+                          region_names=()) -> None:
+    """Raise an InputError if boundary ``name`` holds facets inside a single region.
+
+    The message gives how many such facets there are and the end points (m) of the first one.
+    """
+    bad = interior_facets(mesh, np.asarray(element_region), facets)
+    if bad.size == 0:
+        return
+    f = int(bad[0])
+    (x0, x1), (y0, y1) = mesh.p[:, mesh.facets[:, f]]
+    region = int(np.asarray(element_region)[np.nonzero(mesh.t2f == f)[1][0]])
+    where = repr(region_names[region]) if region < len(region_names) else str(region)
+    raise InputError(f"boundaries[{name!r}]",
+                     f"{bad.size} of {np.unique(facets).size} facets inside region {where}, e.g. facet {f} from "
+                     f"({x0:.6g}, {y0:.6g}) m to ({x1:.6g}, {y1:.6g}) m",
+                     "facets on the mesh boundary (mesh.boundary_facets()) or on an interface between two regions")
+
+
 @dataclass(frozen=True, eq=False)
 class TaggedMesh:
     """A triangle mesh with regions and named boundaries.
@@ -36,7 +72,10 @@ class TaggedMesh:
     region_materials : tuple of Material
         The material of each region, same order.
     boundaries : dict str -> (n_facets,) int
-        Facet indices of each named boundary (``mesh.facets[:, idx]``).
+        Facet indices of each named boundary (``mesh.facets[:, idx]``). Each facet must lie on the
+        mesh boundary (``mesh.boundary_facets()``) or on an interface between two regions (e.g.
+        the thermal mesh's ``anode``, the substrate/ITO interface); a facet inside one region is
+        refused: it would silently become a sheet source or a Dirichlet line inside the domain.
     """
 
     mesh: skfem.MeshTri
@@ -66,6 +105,8 @@ class TaggedMesh:
             idx = np.asarray(idx)
             if idx.size and (idx.min() < 0 or idx.max() >= nf):
                 raise InputError(f"boundaries[{name!r}]", f"facet index range [{idx.min()}, {idx.max()}]", f"facet indices in [0, {nf - 1}]")
+        for name, idx in self.boundaries.items():
+            check_boundary_facets(self.mesh, t, name, idx, self.region_names)
 
     # --- look-ups -------------------------------------------------------------------------
     def boundary(self, name: str) -> np.ndarray:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fem_cqd.errors import InputError
@@ -61,3 +62,54 @@ def test_cli_axisymmetric_mesh_loads_as_axisymmetric(tmp_path):
                     "--out", str(out)], check=True, capture_output=True)
     assert load_mesh(out).geometry == "axisymmetric"
     assert load_mesh(tmp_path / "X_electrical.msh").geometry == "axisymmetric"
+
+
+# --- 2. boundary facets on the boundary or a region interface ------------------------------------
+def _two_regions():
+    import skfem
+
+    from fem_cqd.materials import Material
+    from fem_cqd.regions import TaggedMesh
+    m = skfem.MeshTri.init_tensor(np.linspace(0, 4e-6, 5), np.linspace(0, 4e-6, 5))
+    region = (m.p[1][m.t].mean(axis=0) > 2e-6).astype(int)
+    mats = (Material("a", "insulator", 1.0, 1000.0, 2000.0), Material("b", "insulator", 2.0, 1000.0, 2000.0))
+
+    def make(boundaries):
+        return TaggedMesh(m, "planar", region, ("a", "b"), mats, boundaries)
+    return m, make
+
+
+def _facets(m, test):
+    fx, fy = m.p[0][m.facets], m.p[1][m.facets]
+    return np.flatnonzero(test(fx, fy))
+
+
+def test_boundary_facets_inside_a_region_are_refused():
+    m, make = _two_regions()
+    sheet = _facets(m, lambda fx, fy: np.all(np.isclose(fy, 1e-6, rtol=0, atol=1e-15), 0))   # inside region a
+    assert sheet.size == 4
+    with pytest.raises(InputError, match=r"boundaries\['sheet'\].*4 of 4 facets inside region 'a'.*\(.*\) m to"):
+        make({"sheet": sheet})
+    bottom = _facets(m, lambda fx, fy: np.all(fy < 1e-15, 0))
+    with pytest.raises(InputError, match=r"boundaries\['bottom'\].*1 of 5 facets"):
+        make({"bottom": np.r_[bottom, sheet[:1]]})
+
+
+def test_boundary_and_interface_facets_are_accepted():
+    m, make = _two_regions()
+    bottom = _facets(m, lambda fx, fy: np.all(fy < 1e-15, 0))
+    iface = _facets(m, lambda fx, fy: np.all(np.isclose(fy, 2e-6, rtol=0, atol=1e-15), 0))
+    assert not np.isin(iface, m.boundary_facets()).any()
+    tm = make({"bottom": bottom, "interface": iface, "empty": np.array([], dtype=int)})
+    assert set(tm.boundaries) == {"bottom", "interface", "empty"}
+
+
+def test_generated_meshes_name_only_boundary_or_interface_facets(dm):
+    from fem_cqd.regions import interior_facets
+    for tm in (dm.thermal, dm.electrical):
+        for name, facets in tm.boundaries.items():
+            assert interior_facets(tm.mesh, tm.element_region, facets).size == 0, name
+    # the thermal anode is the substrate/first-layer interface: legitimately not on the boundary
+    anode = dm.thermal.boundary("anode")
+    assert not np.isin(anode, dm.thermal.mesh.boundary_facets()).any()
+
