@@ -113,3 +113,80 @@ def test_generated_meshes_name_only_boundary_or_interface_facets(dm):
     anode = dm.thermal.boundary("anode")
     assert not np.isin(anode, dm.thermal.mesh.boundary_facets()).any()
 
+
+# --- 3. point probes -----------------------------------------------------------------------------
+def _interior_points(tm, n, seed):
+    """Random points inside random elements of ``tm`` (so inside the mesh by construction)."""
+    rng = np.random.default_rng(seed)
+    e = rng.integers(0, tm.mesh.t.shape[1], n)
+    w = rng.dirichlet(np.ones(3), n).T
+    xy = np.einsum("kn,dkn->dn", w, tm.mesh.p[:, tm.mesh.t[:, e]])
+    return xy[0], xy[1]
+
+
+def test_probe_reproduces_a_linear_field_exactly(dm):
+    from fem_cqd.probes import probe
+    tm = dm.thermal
+    def f(x, y):
+        return 300.0 + 2.0e4 * x - 3.0e5 * y
+    x, y = _interior_points(tm, 200, seed=1)
+    got = probe(tm, f(*tm.mesh.p), x, y)
+    assert got.shape == (200,)
+    np.testing.assert_allclose(got, f(x, y), rtol=1e-12, atol=0)
+    # a scalar point gives a float; a vector field keeps its trailing axis; nodes and the axis are inside
+    assert isinstance(probe(tm, f(*tm.mesh.p), x[0], y[0]), float)
+    vec = probe(tm, np.stack([f(*tm.mesh.p), 2 * f(*tm.mesh.p)], axis=1), x[:5], y[:5])
+    np.testing.assert_allclose(vec, np.stack([f(x[:5], y[:5]), 2 * f(x[:5], y[:5])], axis=1), rtol=1e-12)
+    px, py = tm.mesh.p[:, ::37]
+    np.testing.assert_allclose(probe(tm, f(*tm.mesh.p), px, py), f(px, py), rtol=1e-12)
+    assert probe(tm, f(*tm.mesh.p), 0.0, 0.0) == pytest.approx(f(0.0, 0.0), rel=1e-12)
+
+
+def test_probe_of_an_element_field_gives_the_containing_element(dm):
+    from fem_cqd.probes import probe
+    tm = dm.thermal
+    ne = tm.mesh.t.shape[1]
+    J = np.stack([np.arange(ne, dtype=float), -np.arange(ne, dtype=float)], axis=1)   # (ne, 2) like ElectricalState.J
+    rng = np.random.default_rng(2)
+    e = rng.integers(0, ne, 50)
+    c = tm.mesh.p[:, tm.mesh.t[:, e]].mean(axis=1)                # centroids: unambiguous
+    np.testing.assert_array_equal(probe(tm, J, c[0], c[1]), J[e])
+    np.testing.assert_array_equal(probe(tm, tm.element_region, c[0], c[1]), tm.element_region[e])
+
+
+def test_probe_refuses_points_outside_the_mesh_and_bad_values(dm):
+    from fem_cqd.probes import probe
+    tm = dm.thermal
+    T = np.full(tm.mesh.p.shape[1], 300.0)
+    xmax, ymax = tm.mesh.p.max(axis=1)
+    with pytest.raises(InputError, match=r"probe point 1 = \(.*\) is not allowed: a point inside the mesh"):
+        probe(tm, T, [0.0, xmax * 1.01], [0.0, 0.0])
+    with pytest.raises(InputError, match="probe point 0"):
+        probe(tm, T, 0.0, ymax + 1e-9)
+    with pytest.raises(InputError, match="probe point 0"):
+        probe(tm, T, -1e-6, 0.0)                            # negative radius / left of the symmetry plane
+    with pytest.raises(InputError, match="finite"):
+        probe(tm, T, np.nan, 0.0)
+    with pytest.raises(InputError, match="values"):
+        probe(tm, T[:-1], 0.0, 0.0)
+    with pytest.raises(InputError, match="kind"):
+        probe(tm, T, 0.0, 0.0, kind="edge")
+
+
+def test_history_equals_the_nodal_series_at_a_node(dm):
+    from fem_cqd import thermal as th
+    from fem_cqd.probes import history
+    tm = dm.thermal
+    cqd = tm.elements_of("CQD")
+    hist = th.solve_transient(tm, [1e-8, 2e-8, 4e-8], {"heat_sink": th.Dirichlet(300.0)},
+                              q_element=np.where(np.isin(np.arange(tm.mesh.t.shape[1]), cqd), 1e15, 0.0), dt=1e-8)
+    node = int(tm.mesh.t[0, cqd[0]])
+    x, y = tm.mesh.p[:, node]
+    series = history(hist, x, y)
+    assert series.shape == (3,)
+    np.testing.assert_allclose(series, hist.T[:, node], rtol=1e-13)
+    assert series[-1] > series[0] > 300.0
+    xs, ys = _interior_points(tm, 4, seed=3)
+    assert history(hist, xs, ys).shape == (3, 4)
+    with pytest.raises(InputError, match="thermal_history"):
+        history(np.zeros((3, 3)), x, y)
