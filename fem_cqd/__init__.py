@@ -8,6 +8,7 @@ from .coupled import Electrothermal, OperatingPoint, PulseResult
 from .errors import ConvergenceError, InputError
 from .materials import Material, load_library
 from .mesh import DeviceMesh, MeshOptions, build_mesh, load_mesh, save_mesh
+from .probes import history, probe
 from .qd_profile import qd_film_profile
 from .regions import TaggedMesh
 from .stack import Layer, Spacer, Stack, Substrate, ThermalBoundary, lim2018
@@ -17,5 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Adiabatic", "ConvergenceError", "DeviceMesh", "Dirichlet", "Electrothermal", "InputError", "Layer",
            "Material", "MeshOptions", "OperatingPoint", "PulseResult", "Robin", "Spacer", "Stack", "Substrate",
-           "TaggedMesh", "ThermalBoundary", "build_mesh", "lim2018", "load_library", "load_mesh", "qd_film_profile",
-           "save_mesh", "solve_steady", "solve_transient"]
+           "TaggedMesh", "ThermalBoundary", "build_mesh", "history", "lim2018", "load_library", "load_mesh", "probe",
+           "qd_film_profile", "save_mesh", "solve_steady", "solve_transient"]
