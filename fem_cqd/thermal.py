@@ -929,8 +929,12 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     Tn = _check_array("T_init", T_init, tmesh.n_nodes, "node [K]")
     if np.any(Tn <= 0):
         raise InputError("T_init", float(Tn.min()), "temperatures > 0 K")
-    T = Tn[tmesh.dof_node].copy()
-    T[dmask] = dval[dmask]
+    # T holds T - T_ref (as in solve_steady: constants are annihilated exactly by the conduction and
+    # interface operators, not by their floating-point row sums); stored and passed on absolute
+    T_ref = _reference_temperature(bcs)
+    rload = rload - T_ref * tmesh.matvec(rW, rW, rdiag, np.ones(tmesh.n_dofs))
+    T = Tn[tmesh.dof_node] - T_ref
+    T[dmask] = dval[dmask] - T_ref
     T_prev = None
     amp = amplitude or (lambda t: 1.0)
 
@@ -960,27 +964,27 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         # are then on or off for whole steps; smooth amplitudes see an O(1e-9 dt) shift
         b = float(amp(t_new - 1e-9 * h)) * bsrc + rload + tmesh.matvec(mW, mW, mdiag, hist)
         if not tmesh.nonlinear:
-            up, lo, dg, rhs = _eliminate(tmesh, KW + c * mW, None, Kdiag + c * mdiag, b, dmask, dval)
+            up, lo, dg, rhs = _eliminate(tmesh, KW + c * mW, None, Kdiag + c * mdiag, b, dmask, dval - T_ref)
             if c not in cache:
                 cache[c] = _factor(tmesh.to_csr(up, lo, dg), kind)
             T_new = cache[c](rhs, T)
         else:
             T_new = T.copy()
             for k_it in range(max_iter):
-                W, diag, dW = tmesh.stiffness(T_new)
+                W, diag, dW = tmesh.stiffness(T_new + T_ref)
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
                 res = tmesh.matvec(W, W, diag, T_new) - b
                 res[dmask] = 0.0
                 if kind == "direct":
-                    eu, el, ed = tmesh.jacobian_extra(T_new, dW)
+                    eu, el, ed = tmesh.jacobian_extra(T_new + T_ref, dW)
                     up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
                 else:
                     up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
                 dT = _factor(tmesh.to_csr(up, lo, dg), kind)(rhs)
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
-                if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new))):
+                if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new + T_ref))):
                     break
             else:
                 done = ThermalHistory(times=times[:j_out], T=out_T[:j_out, : tmesh.n_nodes].copy(),
@@ -990,10 +994,10 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         T_prev, T = T, T_new
         dt_old, t_old = h, t_new
         while j_out < times.size and abs(times[j_out] - t_new) <= 1e-9 * max(t_new, 1e-300):
-            out_T[j_out] = T
+            out_T[j_out] = T + T_ref
             j_out += 1
         if on_step is not None:
-            power = on_step(t_new, T[: tmesh.n_nodes])
+            power = on_step(t_new, T[: tmesh.n_nodes] + T_ref)
             if power is not None:
                 sources = _Sources(tm, q_node, q_element, power, surface_flux)
                 bsrc = sources.vector(tmesh)

@@ -301,3 +301,17 @@ def test_bad_material_and_times():
         th.solve_transient(tm, [1.0], {"bottom": th.Dirichlet(300.0)})
     with pytest.raises(InputError, match="width"):
         th.rectangular_pulses(2.0, 1.0)
+
+
+def test_no_source_keeps_the_ambient_exactly_steady_and_transient():
+    """Both solves work on T - T_ref: thin, conductive films (conductances ~1e5 W/K) times 300 K used to
+    leave ~1e-8 K and a phantom sink from the operators' floating-point row sums."""
+    from fem_cqd.mesh import MeshOptions, build_mesh
+    from fem_cqd.stack import lim2018
+    from fem_cqd.thermal import Dirichlet, Robin, solve_steady, solve_transient
+    dm = build_mesh(lim2018("axisymmetric"), MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0))
+    bcs = {"heat_sink": Dirichlet(300.0), "top": Robin(10.0, 300.0)}
+    st = solve_steady(dm.thermal, bcs)
+    assert np.all(st.T == 300.0) and all(abs(v) < 1e-15 for v in st.power_boundary.values())   # W
+    hist = solve_transient(dm.thermal, [1e-6, 1e-3], bcs, T_init=300.0, dt=1e-4)
+    assert np.all(hist.T == 300.0)
