@@ -15,7 +15,6 @@ and per aperture the default case's maps and profile (``d<diameter>um/``).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fem_cqd import viz
-from fem_cqd.cli import load_case
+from fem_cqd.cli import case_main, load_case
 from fem_cqd.coupled import Electrothermal
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.mesh import build_mesh
@@ -104,14 +103,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, apert
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(OUT_DEFAULT))
-    ap.add_argument("--overwrite", action="store_true")
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args(argv)
-    s = run(a.out, a.overwrite, a.quick)
-    print("\n".join(s["headline"]))
-    return 0
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
 
 
 if __name__ == "__main__":

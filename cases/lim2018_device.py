@@ -29,7 +29,6 @@ Outputs in ``results/lim2018_device/`` (or ``--out``): ``summary.json``, ``jv.cs
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -40,6 +39,7 @@ from tqdm.auto import tqdm
 
 from fem_cqd import gain, optics, viz
 from fem_cqd.bands import band_segments
+from fem_cqd.cli import case_main
 from fem_cqd.constants import q
 from fem_cqd.coupled import Electrothermal
 from fem_cqd.electrical import Contact
@@ -94,8 +94,8 @@ def modal(mode, prof, maps, inside) -> dict:
 def recombination_by_region(et, pt) -> dict:
     """Share of the terminal current that recombines in each semiconductor region, q int R dV / I."""
     tm, geom, st = et.device.tmesh, et.device.geom, pt.electrical
-    rec = {name: q * float(np.sum(geom.vol[:, tm.elements_of(name)] * st.R_vertex[:, tm.elements_of(name)]))
-           for name in tm.region_names}
+    el = {name: tm.elements_of(name) for name in tm.region_names}
+    rec = {name: q * float(np.sum(geom.vol[:, e] * st.R_vertex[:, e])) for name, e in el.items()}
     return {k: v / abs(pt.current) for k, v in rec.items() if v != 0.0}
 
 
@@ -191,6 +191,7 @@ def _plot_bands(png: Path, tm, points: dict, geometry: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from fem_cqd.results import atomic_write
     fig, axes = plt.subplots(1, len(points), figsize=(4.6 * len(points), 4.4), dpi=120, squeeze=False)
     for ax, (j, pt) in zip(axes[0], points.items()):
@@ -291,14 +292,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(OUT_DEFAULT))
-    ap.add_argument("--overwrite", action="store_true")
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args(argv)
-    s = run(a.out, a.overwrite, a.quick)
-    print("\n".join(s["headline"]))
-    return 0
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
 
 
 if __name__ == "__main__":

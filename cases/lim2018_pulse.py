@@ -21,7 +21,6 @@ time), ``pulse.png``, ``profile_<substrate>_<j>A.csv``.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -31,6 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fem_cqd import gain, viz
+from fem_cqd.cli import case_main
 from fem_cqd.coupled import Electrothermal
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError
@@ -170,14 +170,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, pulse
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(OUT_DEFAULT))
-    ap.add_argument("--overwrite", action="store_true")
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args(argv)
-    s = run(a.out, a.overwrite, a.quick)
-    print("\n".join(s["headline"]))
-    return 0
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ The electrothermal operating points of the operating set are the default case,
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -27,6 +26,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fem_cqd import viz
+from fem_cqd.cli import case_main
 from fem_cqd.electrical import Contact, build_device, ramp
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.mesh import MeshOptions, build_mesh
@@ -112,14 +112,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(OUT_DEFAULT))
-    ap.add_argument("--overwrite", action="store_true")
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args(argv)
-    s = run(a.out, a.overwrite, a.quick)
-    print("\n".join(s["headline"]))
-    return 0
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,23 @@ def _import_file(path: Path, module_name: str):
     return module
 
 
+def case_main(run, doc: str, out_default, argv=None) -> int:
+    """The ``main()`` of a case script: ``--out``, ``--overwrite``, ``--quick``; runs
+    ``run(out, overwrite, quick)`` and prints its summary's headline; bad input exits with 2."""
+    ap = argparse.ArgumentParser(description=doc.strip().split("\n")[0])
+    ap.add_argument("--out", default=str(out_default), help="output folder")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    ap.add_argument("--quick", action="store_true", help="coarse meshes and fewer points (smoke run)")
+    a = ap.parse_args(argv)
+    try:
+        s = run(a.out, a.overwrite, a.quick)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(s["headline"]))
+    return 0
+
+
 def _run(args) -> int:
     if args.script is not None:
         if args.case is not None:
