@@ -345,7 +345,7 @@ class Electrothermal:
             target = self.target_current(current, j_A_per_cm2)
         what = f"{self.drive} = {voltage_V:g} V" if voltage_V is not None else \
             (f"j = {j_A_per_cm2:g} A/cm2" if j_A_per_cm2 is not None else f"I({self.drive}) = {target:.4g}")
-        N = self.device.n_nodes
+        N = self.device.n_mesh_nodes
         T_e = np.full(N, self.T_ambient) if start is None else start.T_electrical.copy()
         state = None if start is None else start.electrical
         th_prev = None if start is None else start.thermal
@@ -502,7 +502,7 @@ class Electrothermal:
         times = np.atleast_1d(np.asarray(times, dtype=float))
         if times.size == 0 or not np.all(np.isfinite(times)) or np.any(times <= 0):
             raise InputError("times", times.tolist()[:8], "output times > 0 s")
-        T_last = np.full(self.device.n_nodes, self.T_ambient)
+        T_last = np.full(self.device.n_mesh_nodes, self.T_ambient)
         state = self._electrical_at(T_last, voltage_V, target, None)
         heat, light = self.heat_source(state)
         solves, states, lights = [0.0], [state], [light]

@@ -41,7 +41,8 @@ from ..errors import InputError, check_finite
 from ..materials import validate_electrical
 from ..regions import TaggedMesh
 from .contacts import Contact
-from .eafe import EdgeGeometry, edge_geometry
+from .eafe import EdgeGeometry, boundary_face_areas, edge_geometry
+from .heterointerface import Split, split_nodes
 from .mobility import MOBILITY
 from .recombination import MECHANISMS, Coefficients, active
 from .statistics import STATISTICS
@@ -95,7 +96,8 @@ class Device:
     mechanisms: tuple               # recombination mechanisms switched on somewhere
     recomb_on: tuple                # per region: set of mechanism names on
     image_force: dict | None        # per lowered interface node: nodes, sign, normal, grad, t, eps
-    node_cond: np.ndarray           # bool per node
+    split: Split | None             # heterointerface node copies (thermionic emission), or None
+    node_cond: np.ndarray           # bool per solver node (mesh nodes, then heterointerface copies)
     node_semi: np.ndarray
     node_wf: np.ndarray             # work function of conductor nodes (eV)
     node_rep: np.ndarray            # representative semiconductor element per node (-1: none)
@@ -111,7 +113,17 @@ class Device:
     # --- temperature-dependent values, forwarded -------------------------------------------
     @property
     def n_nodes(self) -> int:
+        """Solver nodes: the mesh nodes, then the copies of heterointerface nodes (:attr:`split`)."""
         return self.geom.n_nodes
+
+    @property
+    def n_mesh_nodes(self) -> int:
+        return self.tmesh.mesh.p.shape[1]
+
+    @property
+    def node_origin(self) -> np.ndarray:
+        """The mesh node of every solver node."""
+        return np.arange(self.n_nodes) if self.split is None else self.split.origin
 
     @property
     def T_node(self) -> np.ndarray:
@@ -297,7 +309,7 @@ def parameters(dev: Device, T) -> Parameters:
 
 
 def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_dependent_mobility=True,
-                 net_doping=None, image_force_lowering=()) -> Device:
+                 net_doping=None, image_force_lowering=(), thermionic_interfaces=()) -> Device:
     """Validate the inputs, set up the geometry and physics, and the parameters at ``T``.
 
     Parameters
@@ -314,6 +326,8 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
     net_doping : optional (n_elements,) N_D - N_A in m^-3 replacing the materials' doping.
     image_force_lowering : names of conductor regions at whose interfaces with semiconductors
         the injection barriers are lowered by the image force (module doc).
+    thermionic_interfaces : :class:`~.heterointerface.ThermionicInterface` records: heterointerfaces
+        whose quasi-Fermi levels may jump, tied by thermionic emission (default: continuous).
     """
     if not isinstance(tmesh, TaggedMesh):
         raise InputError("tmesh", type(tmesh).__name__, "a fem_cqd TaggedMesh")
@@ -388,16 +402,21 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
                     raise InputError(f"recombination[{rname!r}]", mk, "one of " + ", ".join(MECHANISMS))
             on[ri] = set(mechs)
 
-    geom = edge_geometry(mesh.p, mesh.t, axisymmetric=(tmesh.geometry == "axisymmetric"))
-    node_cond = np.zeros(N, bool)
-    node_cond[mesh.t[:, cond].ravel()] = True
-    node_semi = np.zeros(N, bool)
-    node_semi[mesh.t[:, semi].ravel()] = True
-    node_wf = np.zeros(N)
-    node_wf[mesh.t[:, cond].ravel()] = np.repeat(wf[cond][None, :], 3, axis=0).ravel()
-    node_rep = -np.ones(N, dtype=np.int64)
+    axisymmetric = tmesh.geometry == "axisymmetric"
+    stat_of_elem = {int(semi[pos_i]): nm for nm, pos in statistics for pos_i in pos}
+    split = split_nodes(tmesh, thermionic_interfaces, kinds, chi, Eg, stat_of_elem, axisymmetric)
+    t_dd = mesh.t if split is None else split.t
+    geom = edge_geometry(mesh.p if split is None else mesh.p[:, split.origin], t_dd, axisymmetric=axisymmetric)
+    Nd = geom.n_nodes
+    node_cond = np.zeros(Nd, bool)
+    node_cond[t_dd[:, cond].ravel()] = True
+    node_semi = np.zeros(Nd, bool)
+    node_semi[t_dd[:, semi].ravel()] = True
+    node_wf = np.zeros(Nd)
+    node_wf[t_dd[:, cond].ravel()] = np.repeat(wf[cond][None, :], 3, axis=0).ravel()
+    node_rep = -np.ones(Nd, dtype=np.int64)
     if semi.size:
-        nodes = mesh.t[:, semi].ravel()
+        nodes = t_dd[:, semi].ravel()
         elems = np.tile(semi, 3)
         vols = geom.vol[:, semi].ravel()
         order = np.lexsort((vols, nodes))
@@ -409,7 +428,6 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
     contact_nodes, contact_kind, schottky = {}, {}, {}
     seen = np.zeros(N, bool)
     f2t = mesh.f2t
-    stat_of_elem = {int(semi[pos_i]): nm for nm, pos in statistics for pos_i in pos}
     for c in contacts:
         nodes = tmesh.boundary_nodes(c.boundary)
         if nodes.size == 0:
@@ -417,6 +435,9 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
         if np.any(seen[nodes]):
             raise InputError(f"contacts[{c.boundary!r}]", c.boundary, "contacts that do not share nodes")
         seen[nodes] = True
+        if split is not None and np.any(np.isin(nodes, split.a)):
+            raise InputError(f"contacts[{c.boundary!r}]", c.boundary,
+                             "a contact away from the thermionic heterointerfaces (it touches their nodes)")
         bad = ~(node_cond[nodes] | node_semi[nodes])
         if np.any(bad):
             raise InputError(f"contacts[{c.boundary!r}]", c.boundary,
@@ -433,10 +454,7 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
             el, fn = el[keep], fn[:, keep]
             x, y = mesh.p[0][fn], mesh.p[1][fn]
             L = np.hypot(x[1] - x[0], y[1] - y[0])
-            if geom.axisymmetric:
-                A = 2 * np.pi * L * (2 * x + x[::-1]) / 6.0          # int 2 pi r phi_i ds
-            else:
-                A = np.vstack([L / 2, L / 2])
+            A = boundary_face_areas(L, x, geom.axisymmetric)
             st = np.array([stat_of_elem[int(e)] for e in el])
             schottky[c.boundary] = dict(nodes=fn, elem=el, area=A, work_function=c.work_function, v_n=c.v_n,
                                         v_p=c.v_p, groups=tuple((k, np.flatnonzero(st == k)) for k in sorted(set(st))))
@@ -445,7 +463,7 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
     dev = Device(tmesh=tmesh, geom=geom, contacts=contacts, semi=semi, poisson=poisson, cond=cond, eps=eps,
                  chi=chi, Eg=Eg, Nc=Nc, Nv=Nv, net_doping=C, sigma_n=sigma_n, sigma_p=sigma_p, gamma_n=gamma_n,
                  gamma_p=gamma_p, sigma=sigma, E_photon=E_ph, statistics=statistics, mobility_n=mob, mobility_p=mob,
-                 mechanisms=(), recomb_on=tuple(on), image_force=image_force, node_cond=node_cond,
+                 mechanisms=(), recomb_on=tuple(on), image_force=image_force, split=split, node_cond=node_cond,
                  node_semi=node_semi, node_wf=node_wf, node_rep=node_rep, contact_nodes=contact_nodes,
                  contact_node_kind=contact_kind, schottky=schottky,
                  field_dependent=bool(field_models),

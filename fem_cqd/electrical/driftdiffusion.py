@@ -9,6 +9,9 @@ L = ln n, ln p). Equations (steady state)::
      div J_n = q R,  div J_p = -q R                   semiconductor elements only (EAFE / SG, :mod:`.eafe`)
      div(sigma grad phi) = 0, psi = phi - W_F         conductor elements (phi_n = phi_p = phi)
 
+At a heterointerface with thermionic emission (:mod:`.heterointerface`) the interface nodes have a
+copy on side B and the two copies exchange the thermionic currents in their continuity rows.
+
 Mobilities per edge from the region's model (:mod:`.mobility`), recombination summed over the
 region's mechanisms (:mod:`.recombination`). At a node shared by a conductor and a semiconductor
 the three rows become psi = phi - W_F, phi_p = phi_n and Kirchhoff's law: ohmic + electron + hole
@@ -29,6 +32,7 @@ import scipy.sparse as sp
 from ..constants import q
 from .device import Device
 from .eafe import LOCAL_EDGES, electron_current, hole_current
+from .heterointerface import interface_currents
 from .mobility import MOBILITY, Inputs, field_magnitude
 from .recombination import rates
 
@@ -83,6 +87,8 @@ class Fluxes:
     mu_p: np.ndarray
     bn: dict               # contact -> (2, nf) Schottky boundary term (electron row)
     bp: dict
+    In_if: np.ndarray      # (m,) thermionic currents A -> B at heterointerface node pairs (:mod:`.heterointerface`)
+    Ip_if: np.ndarray
 
 
 def _mobility(dev: Device, groups, mu0, gamma, sigma, N0, S, F, L_edge):
@@ -277,8 +283,16 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
             Tb.add(3 * fnod + 2, 3 * fnod, -kp * pp * dsp / VT)
             Tb.add(3 * fnod + 2, 3 * fnod + 2, kp * pp * dsp / VT)
 
+    # --- thermionic emission across heterointerfaces (node pairs A -> B copy) ------------------
+    In_if = Ip_if = np.zeros(0)
+    if dev.split is not None:
+        In_if, Ip_if = interface_currents(dev, psi, phin, phip, T)
+        s_ = dev.split
+        for off, I in ((1, In_if), (2, Ip_if)):
+            acc(3 * s_.a + off, I); acc(3 * s_.b + off, -I)
+
     fl = Fluxes(n=n, p=p, Ln=Ln, Lp=Lp, Dn=Dn, Dp=Dp, In=In, Ip=Ip, Ic=Ic, R=R, R_rad=R_rad, mu_n=mu_n,
-                mu_p=mu_p, bn=bn, bp=bp)
+                mu_p=mu_p, bn=bn, bp=bp, In_if=In_if, Ip_if=Ip_if)
     if not jacobian:
         return r, rb, None, None, fl
     return r, rb, T, Tb, fl

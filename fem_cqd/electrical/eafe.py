@@ -142,6 +142,18 @@ def edge_geometry(p: np.ndarray, t: np.ndarray, axisymmetric: bool = False) -> E
                         n_nodes=p.shape[1], axisymmetric=axisymmetric)
 
 
+def boundary_face_areas(L, x, axisymmetric: bool) -> np.ndarray:
+    """(2, nf) share of each end node of a boundary or interface facet (length ``L``, end radii ``x``
+    (2, nf)): the half facet on the node's side of the midpoint -- its box's face. Planar: L/2 (m per
+    metre of depth); axisymmetric: the area it sweeps, 2 pi (L/2) (3 r_i + r_j)/4, so the faces of the
+    nodes of a facet normal to the axis are the exact rings pi (r_(i+1/2)^2 - r_(i-1/2)^2) the box
+    volumes use (the hat-function weight 2 pi L (2 r_i + r_j)/6 gave the node on the axis 4/3 of its
+    ring)."""
+    if not axisymmetric:
+        return np.vstack([L / 2, L / 2])
+    return 2 * np.pi * (L / 2) * (3 * x + x[::-1]) / 4.0
+
+
 def electron_current(c, La, D, s):
     """Electron edge current a -> b and its partial derivatives (see the module doc).
 

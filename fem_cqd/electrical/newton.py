@@ -265,6 +265,8 @@ def _initial_guess(dev: Device):
     psi[dev.node_cond] = -dev.node_wf[dev.node_cond]
     known = semi | dev.node_cond
     psi[~known] = psi[known].mean() if np.any(known) else 0.0
+    if dev.split is not None:                     # heterointerface copies start on their originals
+        psi[dev.split.b] = psi[dev.split.a]
     x = np.zeros(3 * N)
     x[0::3] = psi
     return x

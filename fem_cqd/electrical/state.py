@@ -27,7 +27,8 @@ class ElectricalState:
 
     Attributes
     ----------
-    psi, phi_n, phi_p : V.  n, p : m^-3 (volume-weighted over the semiconductor elements at a node;
+    psi, phi_n, phi_p : V, at the mesh nodes (at a thermionic heterointerface, side A's quasi-Fermi potentials;
+        ``x`` holds both copies).  n, p : m^-3 (volume-weighted over the semiconductor elements at a node;
         0 where no semiconductor).  Ec, Ev, Efn, Efp : eV (vacuum-level reference).
     Jn, Jp, J : A/m^2 per element (semiconductors; J also in conductors, -sigma grad phi).
     R, R_rad : m^-3 s^-1 per node (total, radiative; volume-weighted over the semiconductor elements at a node).
@@ -91,7 +92,7 @@ def _reconstruct(dev, elems, s_edge):
     current was 1e-5 A/cm^2. Weights are the planar cot/2 (on-axis edges keep theirs in axisymmetric geometry), floored at
     1e-9 of the largest so the fit is never singular.
     """
-    p = dev.tmesh.mesh.p
+    p = dev.tmesh.mesh.p[:, dev.node_origin]
     g = dev.geom
     d = p[:, g.eb[:, elems]] - p[:, g.ea[:, elems]]          # (2, 3, ne)
     from .eafe import LOCAL_EDGES
@@ -159,19 +160,27 @@ def make_state(dev, z, voltages, iterations=0):
         heat += np.bincount(b.ravel(), 0.5 * jl.ravel(), minlength=N)
         gp = np.einsum("dke,ke->ed", g.grad[:, :, Cd], phin[g.t[:, Cd]])
         J[Cd] = -dev.sigma[Cd][:, None] * gp
+    if dev.split is not None:                     # thermionic emission: Joule heat of the jumps
+        a, b = dev.split.a, dev.split.b
+        heat[a] += fl.In_if * (phin[a] - phin[b]) + fl.Ip_if * (phip[a] - phip[b])
     volts = dict(voltages)
     for name, s in dev.schottky.items():
         V = volts[name]
         fn = s["nodes"]
         hs = -fl.bn[name] * (V - phin[fn]) - fl.bp[name] * (V - phip[fn])
         heat += np.bincount(fn.ravel(), hs.ravel(), minlength=N)
+    if dev.split is not None:                     # heterointerface copies -> their mesh nodes
+        Nm, origin = dev.n_mesh_nodes, dev.node_origin
+        nsum, psum, wsum, Rn, Rr, heat, vol_node = (np.bincount(origin, v, minlength=Nm)
+                                                    for v in (nsum, psum, wsum, Rn, Rr, heat, vol_node))
+        psi, phin, phip = psi[:Nm], phin[:Nm], phip[:Nm]
     with np.errstate(divide="ignore", invalid="ignore"):
         n = np.where(wsum > 0, nsum / np.where(wsum > 0, wsum, 1), 0.0)
         p = np.where(wsum > 0, psum / np.where(wsum > 0, wsum, 1), 0.0)
         R = np.where(wsum > 0, Rn / np.where(wsum > 0, wsum, 1), 0.0)
         R_rad = np.where(wsum > 0, Rr / np.where(wsum > 0, wsum, 1), 0.0)
         heat_density = np.where(vol_node > 0, heat / np.where(vol_node > 0, vol_node, 1), 0.0)
-    rep = dev.node_rep
+    rep = dev.node_rep[:psi.size]
     has = rep >= 0
     chi = np.where(has, dev.chi[np.maximum(rep, 0)], 0.0)
     Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)

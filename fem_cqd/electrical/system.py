@@ -9,6 +9,8 @@ Rows replaced by constraints (affine in z):
 - ohmic contact, semiconductor node:  psi = psi_neutral(V), phi_n = phi_p = V
 - ohmic contact, conductor node:      phi = V
 - Schottky contact, semiconductor node: psi = V - W_F (phi_n, phi_p free; thermionic terms)
+- heterointerface copy b of node a (:mod:`.heterointerface`): psi_b - psi_a = 0, b's Poisson row
+                        added to a's; likewise phi_b - phi_a = 0 for a carrier without thermionic emission
 - current-driven contact c: extra row  I_c(z) - I_target = 0,  I_c = the electron + hole (+
   conductor) current leaving the contact's nodes and the conductor region behind them (ITO, a
   metal) into the rest of the device, summed over the edges that leave the region (the edges
@@ -145,6 +147,17 @@ def build_constraints(dev: Device) -> Constraints:
     Gc += [3 * cn, 3 * cn + 1, 3 * cn + 2, 3 * cn + 1]
     Gv += [np.ones(cn.size), -np.ones(cn.size), np.ones(cn.size), -np.ones(cn.size)]
     h_fixed[3 * cn] = -dev.node_wf[cn]
+    # heterointerface copies: psi single-valued (the copy's Poisson row joins the original's), and
+    # the quasi-Fermi level of a carrier without thermionic emission continuous likewise
+    ties = []
+    if dev.split is not None:
+        s_ = dev.split
+        for off, tied in ((0, np.ones(s_.a.size, bool)), (1, s_.v_n == 0), (2, s_.v_p == 0)):
+            a, b = s_.a[tied], s_.b[tied]
+            keep[3 * b + off] = 0
+            Gr += [3 * b + off, 3 * b + off]; Gc += [3 * b + off, 3 * a + off]
+            Gv += [np.ones(a.size), -np.ones(a.size)]
+            ties.append((3 * a + off, 3 * b + off))
     # pinned carriers
     for off in (1, 2):
         keep[3 * pinned + off] = 0
@@ -179,6 +192,8 @@ def build_constraints(dev: Device) -> Constraints:
     Pr = [np.arange(3 * N)]; Pc = [np.arange(3 * N)]; Pv = [keep]
     cn_kept = cn[keep[3 * cn + 1] > 0]
     Pr.append(3 * cn_kept + 1); Pc.append(3 * cn_kept + 2); Pv.append(np.ones(cn_kept.size))
+    for ra, rb in ties:
+        Pr.append(ra); Pc.append(rb); Pv.append(np.ones(ra.size))
     P = sp.csr_matrix((np.concatenate(Pv), (np.concatenate(Pr), np.concatenate(Pc))), shape=(3 * N, 3 * N))
     P.eliminate_zeros()
     return Constraints(keep=keep, P=P, G=G, h_fixed=h_fixed, h_volt=h_volt, select=select, region=regions)
