@@ -9,11 +9,16 @@ round aperture (axisymmetric), at 300 K:
 1. J-V: library (``lim2018()``), library + Gauss-Fermi poly-TPD/TCTA (``lim2018_gauss_fermi``), and
    the operating set (every changed value with its source in ``summary.json["parameters"]``);
 2. (disc) the operating set with the spacer -- and so the TCTA filling its opening -- ``TCTA_SWEEP_NM``
-   thick: the current falls with the TCTA the holes cross.
+   thick: the current falls with the TCTA the holes cross;
+3. (disc) the operating set with thermionic emission at the poly-TPD/TCTA heterointerface
+   (:class:`fem_cqd.electrical.ThermionicInterface`) instead of continuous hole quasi-Fermi levels,
+   for interface velocities ``INTERFACE_V_M_PER_S``: where interface kinetics start to limit the
+   current. No measured velocity for this interface is known to us; the default run keeps the
+   continuous levels (the v -> infinity limit), and this sweep says how much that choice carries.
 
 The electrothermal operating points of the operating set are the default case,
 ``cases/lim2018_device.py``. Outputs in ``results/lim2018_transport/``: ``summary.json``, ``jv.csv``,
-``jv.png``, ``tcta_path.png``.
+``jv.png``, ``tcta_path.png``, ``interface.png``.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from tqdm.auto import tqdm
 
 from fem_cqd import viz
 from fem_cqd.cli import case_main
-from fem_cqd.electrical import Contact, build_device, ramp
+from fem_cqd.electrical import Contact, ThermionicInterface, build_device, ramp
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.mesh import MeshOptions, build_mesh
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
@@ -40,17 +45,19 @@ QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=
                          min_cells_per_layer=3)
 VOLTS = tuple(np.round(np.arange(1.0, 9.01, 0.5), 3))
 TCTA_SWEEP_NM = (10.0, 30.0, 50.0)          # spacer thickness = extra TCTA in the opening (library: 50)
+INTERFACE_V_M_PER_S = (1e2, 1.0, 1e-2)      # poly-TPD/TCTA hole interface velocities swept (m/s)
 SETS = (("library", None, "library, 300 K", "k"),
         ("gauss_fermi", "lim2018_gauss_fermi", "library + Gauss-Fermi organics, 300 K", "m"),
         ("operating", PARAMS, "operating set, 300 K", "b"))
 
 
-def isothermal_curve(stack, options, volts) -> list[dict]:
-    """Voltage ramp at 300 K, J over the aperture; stops (keeping the points) where Newton fails."""
+def isothermal_curve(stack, options, volts, interfaces=()) -> list[dict]:
+    """Voltage ramp at 300 K, J over the aperture; stops (keeping the points) where Newton fails.
+    ``interfaces``: thermionic heterointerfaces (default: continuous quasi-Fermi levels)."""
     dm = build_mesh(stack, options)
     a = stack.aperture_half_width_um * 1e-6
     area = math.pi * a * a if stack.geometry == "axisymmetric" else a
-    dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")])
+    dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")], thermionic_interfaces=interfaces)
     try:
         states, note = ramp(dev, "anode", volts, progress=False), None
     except ConvergenceError as exc:
@@ -60,11 +67,12 @@ def isothermal_curve(stack, options, volts) -> list[dict]:
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geometries=("axisymmetric", "planar"),
-        volts=VOLTS, tcta_sweep_nm=TCTA_SWEEP_NM) -> dict:
+        volts=VOLTS, tcta_sweep_nm=TCTA_SWEEP_NM, interface_v=INTERFACE_V_M_PER_S) -> dict:
     out = prepare_output_dir(out_dir, overwrite)
     options = QUICK_MESH if quick else MESH
     t0 = time.time()
-    bar = tqdm(total=len(geometries) * len(SETS) + len(tcta_sweep_nm), desc="lim2018_transport", unit="curve")
+    bar = tqdm(total=len(geometries) * len(SETS) + len(tcta_sweep_nm) + len(interface_v), desc="lim2018_transport",
+               unit="curve")
     curves = {}
     for g in geometries:
         for key, params, _, _ in SETS:
@@ -77,6 +85,13 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
         stack = lim2018("axisymmetric", params=PARAMS, spacer_nm=float(d))
         sweep.append({"spacer_nm": d, "tcta_path_nm": stack.path_through("TCTA"),
                       "jv": isothermal_curve(stack, options, volts)})
+        bar.update()
+    kinetics = []
+    for v in interface_v:
+        bar.set_postfix_str(f"poly-TPD/TCTA thermionic, v_p = {v:g} m/s")
+        itf = (ThermionicInterface("poly-TPD", "TCTA", v_p_m_per_s=float(v)),)
+        kinetics.append({"v_p_m_per_s": v, "jv": isothermal_curve(lim2018("axisymmetric", params=PARAMS), options,
+                                                                   volts, itf)})
         bar.update()
     bar.close()
     ok = {k: [r for r in rows if r["J_A_per_cm2"] == r["J_A_per_cm2"] and r["J_A_per_cm2"] > 0]
@@ -94,6 +109,18 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
          "label": f"TCTA path {row['tcta_path_nm']:g} nm", "style": "-o"} for row in sweep],
         xlabel="anode voltage (V)", ylabel="J over the aperture (A/cm2)", logy=True,
         title="disc, operating set at 300 K: holes cross 10 nm TCTA + the spacer's opening")
+    continuous = {r["V"]: r["J_A_per_cm2"] for r in curves.get("axisymmetric_operating", [])}
+    for row in kinetics:
+        row["J_over_continuous"] = [r["J_A_per_cm2"] / continuous[r["V"]] for r in row["jv"]
+                                    if r["V"] in continuous and continuous[r["V"]] > 0]
+    viz.line_plot(out / "interface.png", [
+        {"x": list(continuous), "y": list(continuous.values()), "label": "continuous quasi-Fermi levels",
+         "style": "k-o"}] + [
+        {"x": [r["V"] for r in row["jv"] if r["V"] == r["V"]],
+         "y": [r["J_A_per_cm2"] for r in row["jv"] if r["V"] == r["V"]],
+         "label": f"thermionic, v_p = {row['v_p_m_per_s']:g} m/s", "style": "-o"} for row in kinetics],
+        xlabel="anode voltage (V)", ylabel="J over the aperture (A/cm2)", logy=True,
+        title="disc, operating set at 300 K: poly-TPD/TCTA interface kinetics")
     cols = {}
     for k, rows in curves.items():
         cols[f"{k}_V"] = [r["V"] for r in rows]
@@ -103,10 +130,14 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     stack = lim2018(params=PARAMS)
     s = {"case": "lim2018_transport", "quick": quick, "parameter_set": PARAMS,
          "parameters": [{k: r[k] for k in ("name", "value", "unit", "source")} for r in stack.parameters],
-         "jv_isothermal": curves, "tcta_path_sweep": sweep, "seconds": time.time() - t0}
+         "jv_isothermal": curves, "tcta_path_sweep": sweep, "interface_kinetics": kinetics,
+         "seconds": time.time() - t0}
     at8 = {k: next((r["J_A_per_cm2"] for r in rows if r["V"] == 8.0), None) for k, rows in curves.items()}
     s["headline"] = [f"J(8 V) {k}: {v:.3g} A/cm2" if v is not None else f"J(8 V) {k}: not reached"
                      for k, v in at8.items()]
+    s["headline"] += [f"disc, poly-TPD/TCTA thermionic v_p = {row['v_p_m_per_s']:g} m/s: J / J_continuous = "
+                      f"{row['J_over_continuous'][-1]:.3g} at {row['jv'][len(row['J_over_continuous']) - 1]['V']:g} V"
+                      for row in kinetics if row["J_over_continuous"]]
     write_json(out / "summary.json", s)
     return s
 

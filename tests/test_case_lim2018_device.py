@@ -48,8 +48,9 @@ def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
 def test_transport_case_orders_the_parameter_sets_and_the_tcta_path(tmp_path):
     case = load_case("lim2018_transport")
     out = tmp_path / "tr"
-    s = case.run(out, quick=True, geometries=("axisymmetric",), volts=(2.0, 4.0), tcta_sweep_nm=(10.0, 30.0))
-    for name in ("summary.json", "jv.csv", "jv.png", "tcta_path.png"):
+    s = case.run(out, quick=True, geometries=("axisymmetric",), volts=(2.0, 4.0), tcta_sweep_nm=(10.0, 30.0),
+                 interface_v=(1e2, 1e-2))
+    for name in ("summary.json", "jv.csv", "jv.png", "tcta_path.png", "interface.png"):
         assert (out / name).stat().st_size > 0, name
     J = {k: {row["V"]: row["J_A_per_cm2"] for row in rows} for k, rows in s["jv_isothermal"].items()}
     # Gauss-Fermi raises injection over the HOMO step; the operating set (0.30 eV step, 20 nm TCTA) more
@@ -57,3 +58,6 @@ def test_transport_case_orders_the_parameter_sets_and_the_tcta_path(tmp_path):
     sw = {row["tcta_path_nm"]: {r["V"]: r["J_A_per_cm2"] for r in row["jv"]} for row in s["tcta_path_sweep"]}
     assert sw[40.0][4.0] < sw[20.0][4.0]
     assert s["parameters"] and all(p["source"] for p in s["parameters"])
+    # thermionic emission at poly-TPD/TCTA only lowers the current, the more the slower the interface
+    ratio = {row["v_p_m_per_s"]: row["J_over_continuous"] for row in s["interface_kinetics"]}
+    assert 0 < ratio[1e-2][-1] < ratio[1e2][-1] < 1

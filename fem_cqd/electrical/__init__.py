@@ -14,7 +14,8 @@ Usage::
                        T=300.0,                                # K, scalar or nodal array
                        recombination=None,                     # or {"CQD": ("langevin",), ...}
                        field_dependent_mobility=True,          # Poole-Frenkel gamma of the materials
-                       net_doping=None)                        # optional per-element N_D - N_A (m^-3)
+                       net_doping=None,                        # optional per-element N_D - N_A (m^-3)
+                       thermionic_interfaces=())               # e.g. (ThermionicInterface("A", "B", v_p_m_per_s=1.0),)
     eq = solve_equilibrium(dev)                                # no guess needed
     st = solve_bias(dev, {"anode": 0.5}, start=eq)             # contacts not named stay at 0 V
     st = solve_bias(dev, currents={"anode": 1e-3}, start=st)   # current-driven (A; A/m planar)
@@ -34,8 +35,9 @@ before any solve.
 from .bernoulli import bernoulli, bernoulli_derivative
 from .contacts import Contact
 from .device import Device, build_device
+from .heterointerface import ThermionicInterface
 from .newton import ramp, solve_bias, solve_equilibrium
 from .state import ElectricalState
 
 __all__ = ["Contact", "Device", "ElectricalState", "bernoulli", "bernoulli_derivative", "build_device",
-           "ramp", "solve_bias", "solve_equilibrium"]
+           "ramp", "solve_bias", "solve_equilibrium", "ThermionicInterface"]

@@ -132,7 +132,7 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
         z = z + _damped(dev, dz, c, subset is not None)
         clip(z)
         if absent is not None:
-            _merge(z, absent)
+            _merge(dev, z, absent)
         if size < atol:
             wrong = _wrongly_held(absent, F_full, fl) if absent is not None else None
             if wrong is None:
@@ -179,6 +179,9 @@ def _absent(dev: Device, fl, negligible: float) -> np.ndarray:
         seen = np.zeros(dev.n_nodes)
         np.add.at(seen, t.ravel(), np.repeat(counts[None, :], 3, axis=0).ravel().astype(float))
         absent = dev.node_semi & ~dev.node_cond & (seen == 0)
+        if dev.split is not None:                 # a heterointerface pair is held together or not at all
+            both = absent[dev.split.a] & absent[dev.split.b]
+            absent[dev.split.a] = absent[dev.split.b] = both
         out.append(3 * np.flatnonzero(absent) + off)
     return np.sort(np.concatenate(out))
 
@@ -205,12 +208,18 @@ def _wrongly_held(absent, F, fl):
     return int(bad[0] % 3) if bad.size else None
 
 
-def _merge(z, absent):
+def _merge(dev: Device, z, absent):
     """An absent carrier's quasi-Fermi potential takes the other carrier's (where that one is
-    present): it then sets a density n p = n_i^2 below the other's, negligible as before."""
+    present): it then sets a density n p = n_i^2 below the other's, negligible as before. At a
+    heterointerface pair a carrier without thermionic emission keeps one level: the copy takes the
+    original's (the other carrier's may jump there)."""
     other = np.where(absent % 3 == 1, absent + 1, absent - 1)
     keep = ~np.isin(other, absent)
     z[absent[keep]] = z[other[keep]]
+    if dev.split is not None:
+        s_ = dev.split
+        for off, tied in ((1, s_.v_n == 0), (2, s_.v_p == 0)):
+            z[3 * s_.b[tied] + off] = z[3 * s_.a[tied] + off]
 
 
 def _held(J, F, held):
