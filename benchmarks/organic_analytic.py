@@ -32,6 +32,11 @@ Device rows (``device_rows``; the independent references are in ``_organic_bvp.p
 - image-force lowering: the shift the fluxes see vs sqrt(q F/(4 pi eps))/V_T: 1e-6; the current
   ratio with / without it (and, informational, its mesh dependence against the lowered-barrier
   solve_bvp: a known fem_cqd issue, see tests/test_organic.py);
+- thermionic emission at a heterointerface (hole-only bilayer, HOMO step 0.3 eV, Gauss-Fermi and
+  Boltzmann, interface velocity 10 and 0.1 m/s) vs the two-layer solve_bvp of ``_hetero_bvp.py``:
+  J at 1, 2, 3 V on two meshes (0.5 % on the first; 0.1 % with the first cell 10x and the grading
+  ratio and h_max 2x finer: the error sits in the contact accumulation / extraction layers); the
+  v -> infinity limit (1/v approach to the continuous-level result); zero equilibrium current;
 - analytic Jacobian vs central differences on an axisymmetric device with every feature (1e-6),
   and its current and energy conservation at 3 V (1e-9, 1e-8);
 - timings.
@@ -522,6 +527,35 @@ def _image_force_rows(row, ob):
     return rows
 
 
+def _thermionic_rows(row):
+    import _hetero_bvp as hb
+    from fem_cqd.electrical import ramp, solve_equilibrium
+    from fem_cqd.electrical.driftdiffusion import assemble
+    rows, biases = [], (1.0, 2.0, 3.0)
+    for sigma in (0.08, 0.0):
+        label = "Gauss-Fermi" if sigma else "Boltzmann"
+        for v in (10.0, 0.1):
+            ref = hb.bilayer_sweep(biases, **dict(hb.EXAMPLE, sigma_A=sigma, sigma_B=sigma, v=v))
+            for h0, ratio, hmax, tol in ((0.02e-9, 1.1, 0.5e-9, 5e-3), (0.002e-9, 1.05, 0.25e-9, 1e-3)):
+                tm, dev, area = hb.fem_bilayer(v, sigma=sigma, hmax=hmax, h0=h0, ratio=ratio)
+                states = ramp(dev, "bottom", biases, progress=False)
+                rows += [row(f"thermionic heterointerface, {label}, v = {v:g} m/s vs solve_bvp: V = {V:g} V, "
+                             f"h0 {h0 * 1e9:g} nm x {ratio:g} to h_max {hmax * 1e9:g} nm ({dev.n_nodes // 2} nodes in y)",
+                             "J (A/m^2)", s.currents["bottom"] / area, ref[V]["J"], tol) for s, V in zip(states, biases)]
+    J = {}
+    for v in (None, 1e2, 1e3):
+        tm, dev, area = hb.fem_bilayer(v, hmax=1e-9)
+        J[v] = ramp(dev, "bottom", (2.0,), progress=False)[-1].currents["bottom"]
+    rows.append(row("thermionic heterointerface, Gauss-Fermi, V = 2 V: (J_inf - J(100 m/s)) / (J_inf - J(1000 m/s)) "
+                    "(1/v approach to continuous levels)", "ratio", (J[None] - J[1e2]) / (J[None] - J[1e3]), 10.0, 0.05))
+    tm, dev, area = hb.fem_bilayer(0.1, hmax=1e-9)
+    eq = solve_equilibrium(dev)
+    fl = assemble(dev, eq.x, jacobian=False)[4]
+    rows.append(row("thermionic heterointerface at equilibrium: interface current / 1 V current", "ratio",
+                    float(np.max(np.abs(fl.Ip_if))) / abs(J[None]), 0.0, 1e-12))
+    return rows
+
+
 def _feature_rows(row, ob):
     from fem_cqd.electrical import solve_bias, solve_equilibrium
     from fem_cqd.electrical.system import evaluate
@@ -566,7 +600,7 @@ def device_rows():
     from _report import row
     t0 = time.time()
     rows = (_hole_only_rows(row, ob) + _equilibrium_rows(row, ob) + _egdm_rows(row, ob) + _image_force_rows(row, ob)
-            + _feature_rows(row, ob))
+            + _thermionic_rows(row) + _feature_rows(row, ob))
     rows.append(row("organic_analytic device rows", "seconds", time.time() - t0, None))
     return rows
 
