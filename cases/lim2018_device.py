@@ -48,6 +48,7 @@ from fem_cqd.gain import QDParams
 from fem_cqd.mesh import MeshOptions, build_mesh
 from fem_cqd.qd_profile import qd_film_profile
 from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_profile_csv, write_thermal_vtu
+from fem_cqd.paramsets import load_parameter_set
 from fem_cqd.stack import lim2018
 
 OUT_DEFAULT = Path("results/lim2018_device")
@@ -143,8 +144,8 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, s
     }
 
 
-def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar) -> dict:
-    stack = lim2018(geometry, params=PARAMS)
+def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar, params=PARAMS) -> dict:
+    stack = lim2018(geometry, params=params)
     dm = build_mesh(stack, options)
     mode = slab_mode(stack)
     res = {"geometry": geometry, "electrical_nodes": int(dm.electrical.mesh.p.shape[1]),
@@ -254,14 +255,16 @@ def headline(s: dict) -> list[str]:
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geometries=("axisymmetric", "planar"),
-        targets=TARGETS) -> dict:
+        targets=TARGETS, params=PARAMS) -> dict:
+    """``params``: the parameter set (name or TOML path, e.g. one written by ``fem-cqd fit``)."""
+    load_parameter_set(params)                    # bad input before any folder is made
     out = prepare_output_dir(out_dir, overwrite)
     options = QUICK_MESH if quick else OPERATING_MESH
     t0 = time.time()
     results = {}
     bar = tqdm(total=len(geometries) * len(targets), desc="lim2018_device", unit="point")
     for g in geometries:
-        results[g] = run_geometry(out, g, options, targets, bar)
+        results[g] = run_geometry(out, g, options, targets, bar, params)
     bar.close()
     cols = {}
     for g, r in results.items():
@@ -271,9 +274,9 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     n = max([len(v) for v in cols.values()] + [0])
     write_csv(out / "jv.csv", {k: list(v) + [math.nan] * (n - len(v)) for k, v in cols.items()})
     _plots(out, results)
-    stack = lim2018(params=PARAMS)
+    stack = lim2018(params=params)
     s = {
-        "case": "lim2018_device", "quick": quick, "parameter_set": PARAMS,
+        "case": "lim2018_device", "quick": quick, "parameter_set": str(params),
         "parameters": [{k: r[k] for k in ("name", "value", "unit", "source")} for r in stack.parameters],
         "gain_parameters": "fem_cqd.gain.QDParams defaults (sources in fem_cqd/gain/params.py)",
         "mesh": {"edge_cell_um": options.edge_cell_um, "lateral_ratio": options.lateral_ratio,

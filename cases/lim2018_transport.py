@@ -36,6 +36,7 @@ from fem_cqd.electrical import Contact, ThermionicInterface, build_device, ramp
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.mesh import MeshOptions, build_mesh
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
+from fem_cqd.paramsets import load_parameter_set
 from fem_cqd.stack import lim2018
 
 OUT_DEFAULT = Path("results/lim2018_transport")
@@ -67,7 +68,9 @@ def isothermal_curve(stack, options, volts, interfaces=()) -> list[dict]:
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geometries=("axisymmetric", "planar"),
-        volts=VOLTS, tcta_sweep_nm=TCTA_SWEEP_NM, interface_v=INTERFACE_V_M_PER_S) -> dict:
+        volts=VOLTS, tcta_sweep_nm=TCTA_SWEEP_NM, interface_v=INTERFACE_V_M_PER_S, params=PARAMS) -> dict:
+    """``params``: the parameter set of the "operating" curves and the sweeps (name or TOML path)."""
+    load_parameter_set(params)                    # bad input before any folder is made
     out = prepare_output_dir(out_dir, overwrite)
     options = QUICK_MESH if quick else MESH
     t0 = time.time()
@@ -75,14 +78,15 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
                unit="curve")
     curves = {}
     for g in geometries:
-        for key, params, _, _ in SETS:
+        for key, ps, _, _ in SETS:
             bar.set_postfix_str(f"{g}: {key}")
-            curves[f"{g}_{key}"] = isothermal_curve(lim2018(g, params=params), options, volts)
+            ps = params if ps == PARAMS else ps
+            curves[f"{g}_{key}"] = isothermal_curve(lim2018(g, params=ps), options, volts)
             bar.update()
     sweep = []
     for d in tcta_sweep_nm:
         bar.set_postfix_str(f"TCTA path: spacer {d:g} nm")
-        stack = lim2018("axisymmetric", params=PARAMS, spacer_nm=float(d))
+        stack = lim2018("axisymmetric", params=params, spacer_nm=float(d))
         sweep.append({"spacer_nm": d, "tcta_path_nm": stack.path_through("TCTA"),
                       "jv": isothermal_curve(stack, options, volts)})
         bar.update()
@@ -90,7 +94,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
     for v in interface_v:
         bar.set_postfix_str(f"poly-TPD/TCTA thermionic, v_p = {v:g} m/s")
         itf = (ThermionicInterface("poly-TPD", "TCTA", v_p_m_per_s=float(v)),)
-        kinetics.append({"v_p_m_per_s": v, "jv": isothermal_curve(lim2018("axisymmetric", params=PARAMS), options,
+        kinetics.append({"v_p_m_per_s": v, "jv": isothermal_curve(lim2018("axisymmetric", params=params), options,
                                                                    volts, itf)})
         bar.update()
     bar.close()
@@ -127,8 +131,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, geome
         cols[f"{k}_J_A_per_cm2"] = [r["J_A_per_cm2"] for r in rows]
     n = max(len(v) for v in cols.values())
     write_csv(out / "jv.csv", {k: list(v) + [math.nan] * (n - len(v)) for k, v in cols.items()})
-    stack = lim2018(params=PARAMS)
-    s = {"case": "lim2018_transport", "quick": quick, "parameter_set": PARAMS,
+    stack = lim2018(params=params)
+    s = {"case": "lim2018_transport", "quick": quick, "parameter_set": str(params),
          "parameters": [{k: r[k] for k in ("name", "value", "unit", "source")} for r in stack.parameters],
          "jv_isothermal": curves, "tcta_path_sweep": sweep, "interface_kinetics": kinetics,
          "seconds": time.time() - t0}

@@ -89,8 +89,14 @@ def _run(args) -> int:
     from .results import check_output_dir
     check_output_dir(out, args.overwrite)            # before any folder is made
     existed = out.exists()
+    extra = {}
+    if args.params is not None:
+        import inspect
+        if "params" not in inspect.signature(case.run).parameters:
+            raise InputError("--params", args.params, f"a case that takes a parameter set ({label} does not)")
+        extra["params"] = args.params
     try:
-        summary = case.run(out, overwrite=args.overwrite, quick=args.quick)
+        summary = case.run(out, overwrite=args.overwrite, quick=args.quick, **extra)
     except InputError:
         # bad input found by the case after it made its folder: leave no empty or partial folder
         if not existed and out.is_dir():
@@ -125,6 +131,23 @@ def _view(args) -> int:
     return 0
 
 
+def _fit(args) -> int:
+    from .calibrate import ColumnModel, check_parameters, fit, parse_parameter, read_jv_csv, write_report
+    from .results import check_output_dir, prepare_output_dir
+    data = read_jv_csv(args.data)                         # every check before any solve or folder
+    free = [parse_parameter(t) for t in args.param]
+    model = ColumnModel(args.base)
+    check_parameters(free, model.base)
+    check_output_dir(Path(args.out), args.overwrite)
+    result = fit(data, free, model, starts=args.starts, seed=args.seed)
+    out = prepare_output_dir(args.out, args.overwrite)
+    summary = write_report(result, out, f"fem-cqd fit on {Path(args.data).name}", set_name=f"fit_{Path(args.data).stem}")
+    print(f"fit: results in {out} (params.toml: fem-cqd run lim2018_device --params {out / 'params.toml'})")
+    for line in summary["headline"]:
+        print("  " + line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fem-cqd", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -134,7 +157,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default results/<case>)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     r.add_argument("--quick", action="store_true", help="coarse meshes and fewer points (smoke run)")
+    r.add_argument("--params", metavar="SET", help="parameter set: a built-in name or a TOML file (e.g. from fem-cqd fit)")
     r.set_defaults(func=_run)
+    f = sub.add_parser("fit", help="fit model parameters to a measured J-V (CSV: voltage_V, "
+                                   "current_density_A_per_cm2[, T_K])")
+    f.add_argument("data", help="CSV file")
+    f.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI[:log]",
+                   help="a free parameter, e.g. TCTA.homo_eV=5.5:5.9 or TCTA.mu_p_cm2_per_Vs=1e-5:1e-3:log")
+    f.add_argument("--base", default="lim2018_operating", help="parameter set the fit starts from (name or TOML)")
+    f.add_argument("--stack", default="lim2018", choices=["lim2018"])
+    f.add_argument("--starts", type=int, default=4, help="starting points (box centre + Latin hypercube)")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--out", default="results/fit", help="output folder")
+    f.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    f.set_defaults(func=_fit)
     c = sub.add_parser("cases", help="list the cases")
     c.set_defaults(func=lambda a: print("\n".join(available_cases())) or 0)
     m = sub.add_parser("mesh", help="write a published stack's meshes as gmsh .msh")

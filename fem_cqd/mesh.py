@@ -269,6 +269,30 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     return DeviceMesh(thermal, electrical, node_map, stack_elements, stack)
 
 
+def column_mesh(stack: Stack, options: MeshOptions | None = None, library: MaterialLibrary | None = None,
+                width_nm: float = 10.0) -> TaggedMesh:
+    """The electrical mesh of the column through the aperture centre, as a planar strip one element
+    ``width_nm`` wide (a 1D device: no lateral current), on the same vertical grid as
+    :func:`build_mesh`; the spacer band is the fill layer there. Boundaries "anode" (y = 0, the
+    substrate top), "cathode" (the top), "symmetry" and "far_edge" (the sides). Current per unit
+    area is the contact current divided by ``width_nm``: the J at the aperture centre of a wide
+    aperture, without current spreading -- the fast model a J-V fit iterates on."""
+    opt = options or MeshOptions()
+    lib = stack.check_materials(library)
+    bands = [b for b in vertical_bands(stack, lib) if b[0] not in ("heat_sink", "substrate")]
+    y = vertical_grid(stack, bands, opt)
+    check_positive("width_nm", width_nm)
+    mesh = skfem.MeshTri.init_tensor(np.array([0.0, width_nm * NM]), y)
+    names = [b[0] for b in bands]
+    materials = [lib[b[1]] for b in bands]
+    tops = np.cumsum([b[2] for b in bands])
+    region = np.searchsorted(tops, mesh.p[1][mesh.t].mean(axis=0))
+    region[region == names.index("spacer")] = names.index(stack.fill_layer)
+    bx = _box_boundaries(mesh)
+    boundaries = {"symmetry": bx["symmetry"], "far_edge": bx["far_edge"], "anode": bx["bottom"], "cathode": bx["top"]}
+    return TaggedMesh(mesh, "planar", region, tuple(names), tuple(materials), boundaries)
+
+
 # --- IO -----------------------------------------------------------------------------------------
 #: the physical name (dimension 0, no entities) by which a saved mesh records its geometry:
 #: ``"fem_cqd:geometry=planar"`` or ``"fem_cqd:geometry=axisymmetric"``

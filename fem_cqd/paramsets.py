@@ -146,6 +146,19 @@ def _parse(data: dict, origin: str) -> ParameterSet:
     return ParameterSet(data["name"], data["description"], data["stack"], stack_parameters, materials)
 
 
+def write_parameter_set(ps: ParameterSet, path) -> Path:
+    """Write ``ps`` as a parameter-set TOML that :func:`load_parameter_set` reads back (atomically)."""
+    import tomli_w
+
+    from .results import atomic_write
+    data = {"name": ps.name, "description": ps.description, "stack": ps.stack,
+            "stack_parameters": {k: dict(v) for k, v in ps.stack_parameters.items()},
+            "materials": {m: {**e["values"], "sources": dict(e["sources"])} for m, e in ps.materials.items()}}
+    path = Path(path)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(tomli_w.dumps(data)))
+    return path
+
+
 def available() -> list[str]:
     """Names of the built-in parameter sets."""
     folder = resources.files("fem_cqd").joinpath("data/paramsets")

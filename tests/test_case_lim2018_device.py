@@ -6,17 +6,21 @@ import pytest
 
 from fem_cqd.cli import load_case
 from fem_cqd.errors import InputError
+from fem_cqd.paramsets import load_parameter_set, write_parameter_set
 
 
 def test_quick_chain_writes_maps_and_a_consistent_summary(tmp_path):
     case = load_case("lim2018_device")
     out = tmp_path / "dev"
-    case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,))
+    # the parameter set as a TOML file, as `fem-cqd fit` writes one (`fem-cqd run ... --params FILE`)
+    params = write_parameter_set(load_parameter_set("lim2018_operating"), tmp_path / "set.toml")
+    case.run(out, quick=True, geometries=("axisymmetric",), targets=(1.0,), params=params)
     for name in ("summary.json", "jv.csv", "jv.png", "profile.png", "axisymmetric_1A.vtu",
                  "axisymmetric_1A_thermal.vtu", "axisymmetric_J_map.png", "axisymmetric_T_map.png",
                  "profile_axisymmetric_1A.csv", "axisymmetric_bands.png"):
         assert (out / name).stat().st_size > 0, name
     saved = json.loads((out / "summary.json").read_text())
+    assert saved["parameter_set"] == str(params)
     r = saved["geometries"]["axisymmetric"]
     assert "failures" not in r
     op = r["operating_points"]["1"]

@@ -1,0 +1,383 @@
+"""Calibration of the device model to measured J-V curves (``fem-cqd fit``), with an identifiability report.
+
+Free parameters are named ``MATERIAL.key`` with the material library's TOML keys (units in the names,
+e.g. ``TCTA.homo_eV``, ``TCTA.mu_p_cm2_per_Vs``) or ``stack.key`` with a keyword of the stack
+function (``stack.spacer_nm``, ``stack.tcta_nm``), each with bounds and optionally a log scale. The
+model is the column through the aperture centre (:func:`fem_cqd.mesh.column_mesh`: a 1D device,
+isothermal at each data set's temperature) of the lim2018 stack with a base parameter set and the
+free values applied. The fit minimises
+
+    sum_i rho( w_i (log10 J_model(V_i; x) - log10 J_measured,i)^2 )
+
+over the bounded parameters with ``scipy.optimize.least_squares`` (trust-region reflective, in
+coordinates u in [0, 1]^d that are linear or logarithmic in each parameter; rho the robust loss,
+soft_l1 by default) from several starts (the box centre and a Latin hypercube of
+``scipy.stats.qmc``); each J-V is Newton-continued from the last parameter point's solution at the
+same voltage (warm start), so a Jacobian column costs a few Newton iterations per voltage.
+
+Report (Gauss-Newton at the best point): covariance s^2 (J^T J)^-1 with J the Jacobian of the
+residuals in the parameters' own units and s^2 = sum r^2 / (m - d); standard errors, the correlation
+matrix, and a warning for every pair with |correlation| > ``CORRELATION_LIMIT`` -- a combination the
+data cannot separate (e.g. a mobility prefactor and an activation energy from one temperature).
+The fitted values are written as a parameter set (the base set's values plus the fitted ones, each
+with its source "fitted: ..."), which ``lim2018(params=FILE)`` and the cases accept.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConvergenceError, InputError
+from .paramsets import ParameterSet, load_parameter_set
+
+CORRELATION_LIMIT = 0.95
+STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
+FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
+XTOL = 1e-8                                      # relative step at which a start stops (scipy default)
+DIFF_STEP = 1e-2                                 # finite-difference step in the unit coordinates: J(V; x) of the
+                                                 # lim2018 column has knees (state filling) that a 1e-4 step
+                                                 # resolves as noise in the cost (measured: 0.5 % in J at 7 V)
+LINEAR = "superlu"                               # a column has ~500 unknowns: PARDISO's set-up would dominate
+
+
+# --- parameters ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FreeParameter:
+    """A fitted quantity: ``name`` (``MATERIAL.key`` or ``stack.key``), bounds in its unit, log scale."""
+
+    name: str
+    lower: float
+    upper: float
+    log: bool = False
+    initial: float | None = None
+
+    def __post_init__(self):
+        for k in ("lower", "upper"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InputError(f"{self.name}.{k}", v, "a finite number")
+        if not self.lower < self.upper:
+            raise InputError(f"{self.name} bounds", (self.lower, self.upper), "lower < upper")
+        if self.log and self.lower <= 0:
+            raise InputError(f"{self.name}.lower", self.lower, "> 0 on a log scale")
+        if self.initial is not None and not self.lower <= self.initial <= self.upper:
+            raise InputError(f"{self.name}.initial", self.initial, f"a value within [{self.lower:g}, {self.upper:g}]")
+
+    def value(self, u):
+        """The parameter at the unit coordinate u in [0, 1]."""
+        if self.log:
+            return self.lower * (self.upper / self.lower) ** u
+        return self.lower + (self.upper - self.lower) * u
+
+    def unit_of(self, x: float) -> float:
+        if self.log:
+            return math.log(x / self.lower) / math.log(self.upper / self.lower)
+        return (x - self.lower) / (self.upper - self.lower)
+
+    def dvalue_du(self, u):
+        return self.value(u) * math.log(self.upper / self.lower) if self.log else self.upper - self.lower
+
+
+_PARAM = re.compile(r"^\s*([^=\s]+)\s*=\s*([^:]+):([^:]+?)(:log)?\s*$")
+
+
+def parse_parameter(text: str) -> FreeParameter:
+    """``NAME=LOWER:UPPER`` or ``NAME=LOWER:UPPER:log`` (the ``--param`` syntax of ``fem-cqd fit``)."""
+    m = _PARAM.match(text)
+    if not m:
+        raise InputError("--param", text, "NAME=LOWER:UPPER or NAME=LOWER:UPPER:log, e.g. TCTA.homo_eV=5.5:5.9")
+    try:
+        lo, hi = float(m.group(2)), float(m.group(3))
+    except ValueError:
+        raise InputError("--param", text, "numeric bounds, e.g. TCTA.mu_p_cm2_per_Vs=1e-5:1e-3:log") from None
+    return FreeParameter(m.group(1), lo, hi, bool(m.group(4)))
+
+
+def valid_names(base: ParameterSet) -> list[str]:
+    """Every name a free parameter may have with this base set: the numeric library keys of the
+    stack's semiconductor materials, and ``stack.`` + :data:`STACK_KEYS`."""
+    from .materials import _UNITS
+    from .stack import lim2018
+    lib = lim2018(params=base).library
+    mats = sorted({lay.material for lay in lim2018(params=base).layers if lib[lay.material].kind == "semiconductor"})
+    keys = sorted(set(_UNITS) | {"homo_eV", "lumo_eV"})
+    return [f"{m}.{k}" for m in mats for k in keys] + [f"stack.{k}" for k in STACK_KEYS]
+
+
+def check_parameters(free, base: ParameterSet) -> tuple:
+    free = tuple(free)
+    if not free:
+        raise InputError("free parameters", "none", "at least one --param NAME=LOWER:UPPER")
+    names = valid_names(base)
+    seen = set()
+    for p in free:
+        if not isinstance(p, FreeParameter):
+            raise InputError("free parameters", p, "FreeParameter instances")
+        if p.name not in names:
+            raise InputError("free parameter name", p.name, "one of " + ", ".join(names))
+        if p.name in seen:
+            raise InputError("free parameter name", p.name, "each parameter once")
+        seen.add(p.name)
+    return free
+
+
+def with_values(base: ParameterSet, values: dict, source: str) -> ParameterSet:
+    """``base`` with ``values`` (name -> value) set, each with ``source``."""
+    stack = dict(base.stack_parameters)
+    mats = {k: {"values": dict(v["values"]), "sources": dict(v["sources"])} for k, v in base.materials.items()}
+    from .paramsets import _source_key
+    for name, value in values.items():
+        owner, key = name.split(".", 1)
+        if owner == "stack":
+            stack[key] = {"value": float(value), "source": source}
+        else:
+            entry = mats.setdefault(owner, {"values": {}, "sources": {}})
+            entry["values"][key] = float(value)
+            entry["sources"][_source_key(key)] = source
+    return dataclasses.replace(base, stack_parameters=stack, materials=mats)
+
+
+# --- data --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JVData:
+    """One measured J-V: voltages (V), current densities (A/cm^2, > 0) at temperature T (K)."""
+
+    V: np.ndarray
+    J: np.ndarray
+    T_K: float = 300.0
+    label: str = ""
+
+
+def read_jv_csv(path) -> list[JVData]:
+    """Data sets from a CSV with columns ``voltage_V, current_density_A_per_cm2[, T_K]`` (one set per
+    temperature), validated before any solve."""
+    import csv
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("data file", str(path), "an existing CSV file")
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    need = ("voltage_V", "current_density_A_per_cm2")
+    if not rows:
+        raise InputError(f"{path.name}", "no data rows", "a header and at least one row")
+    missing = [c for c in need if c not in rows[0]]
+    if missing:
+        raise InputError(f"{path.name} columns", sorted(rows[0]), "columns " + ", ".join(need) + "[, T_K]")
+    cols = need + (("T_K",) if "T_K" in rows[0] else ())
+    table = {c: [] for c in cols}
+    for i, r in enumerate(rows, start=2):
+        for c in cols:
+            try:
+                v = float(r[c])
+            except (TypeError, ValueError):
+                raise InputError(f"{path.name} line {i} {c}", r[c], "a number") from None
+            if not math.isfinite(v):
+                raise InputError(f"{path.name} line {i} {c}", r[c], "a finite number")
+            table[c].append(v)
+    J = np.array(table["current_density_A_per_cm2"])
+    bad = np.flatnonzero(J <= 0)
+    if bad.size:
+        raise InputError(f"{path.name} current_density_A_per_cm2", f"{J[bad[0]]:g} at lines {(bad + 2).tolist()[:10]}",
+                         "current densities > 0 (the fit compares log10 J)")
+    T = np.array(table.get("T_K", [300.0] * J.size))
+    if np.any(T <= 0):
+        raise InputError(f"{path.name} T_K", float(T.min()), "temperatures > 0 K")
+    V = np.array(table["voltage_V"])
+    out = []
+    for t in np.unique(T):
+        k = np.flatnonzero(T == t)
+        k = k[np.argsort(V[k])]
+        out.append(JVData(V[k], J[k], float(t), f"{path.stem} {t:g} K"))
+    return out
+
+
+# --- model ---------------------------------------------------------------------------------------
+class ColumnModel:
+    """J(V) of the aperture-centre column (module doc) for a base parameter set and free values.
+
+    ``jv(values, data)`` returns J (A/cm^2) at ``data.V`` (NaN where the continuation fails), each
+    voltage warm-started from the previous call's solution for the same data set and voltage."""
+
+    def __init__(self, base="lim2018_operating", options=None, width_nm: float = 10.0):
+        from .mesh import MeshOptions
+        self.base = base if isinstance(base, ParameterSet) else load_parameter_set(base)
+        self.options = options or MeshOptions()
+        self.width_nm = width_nm
+        self._warm = {}
+        self.evaluations = 0
+
+    def device(self, values: dict, T_K: float):
+        from .electrical import Contact, build_device
+        from .mesh import column_mesh
+        from .stack import lim2018
+        stack = lim2018("planar", params=with_values(self.base, values, "fit trial"))
+        tm = column_mesh(stack, self.options, width_nm=self.width_nm)
+        return build_device(tm, [Contact("anode"), Contact("cathode")], T=T_K)
+
+    def jv(self, values: dict, data: JVData) -> np.ndarray:
+        from .electrical import solve_bias, solve_equilibrium
+        self.evaluations += 1
+        dev = self.device(values, data.T_K)
+        area = self.width_nm * 1e-9 * 1e4            # I in A per metre of depth / (width x 1e4 cm^2/m^2) = A/cm^2
+        J = np.full(data.V.size, np.nan)
+        prev = None
+        for k, V in enumerate(data.V):
+            key = (data.label, data.T_K, float(V), dev.n_nodes)   # a thickness may change the mesh
+            st = None
+            # the last parameter point's state at this voltage, else continuation from V_k-1 (or equilibrium)
+            for start in (self._warm.get(key), prev if prev is not None else "equilibrium"):
+                if start is None:
+                    continue
+                try:
+                    if isinstance(start, str):
+                        start = solve_equilibrium(dev, linear_solver=LINEAR)
+                    st = solve_bias(dev, {"anode": float(V)}, start=start, linear_solver=LINEAR)
+                    break
+                except ConvergenceError:
+                    continue
+            if st is None:
+                break
+            self._warm[key] = prev = st
+            J[k] = st.currents["anode"] / area
+        return J
+
+
+# --- fit -----------------------------------------------------------------------------------------
+@dataclass
+class FitResult:
+    parameters: tuple
+    values: dict
+    std_errors: dict
+    correlation: np.ndarray
+    warnings: list
+    cost: float
+    rms_decades: float
+    starts: list
+    data: list
+    model_J: list
+    evaluations: int
+    base: ParameterSet = field(repr=False, default=None)
+
+    def parameter_set(self, name: str, source: str) -> ParameterSet:
+        ps = with_values(self.base, {}, "")
+        fitted = {p.name: self.values[p.name] for p in self.parameters}
+        texts = {p.name: f"fitted: {source}, {self.values[p.name]:.6g} +- {self.std_errors[p.name]:.2g}"
+                 for p in self.parameters}
+        for n, v in fitted.items():
+            ps = with_values(ps, {n: v}, texts[n])
+        return dataclasses.replace(ps, name=name, description=f"{self.base.description}; fitted ({source})")
+
+
+def residuals(model: ColumnModel, free, data, u) -> np.ndarray:
+    values = {p.name: p.value(ui) for p, ui in zip(free, u)}
+    r = []
+    for d in data:
+        J = model.jv(values, d)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = np.log10(J) - np.log10(d.J)
+        r.append(np.where(np.isfinite(res), res, FAILED_DECADES))
+    return np.concatenate(r)
+
+
+def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int = 0, loss: str = "soft_l1",
+        progress: bool = True, max_nfev: int = 60) -> FitResult:
+    """Fit ``free`` (FreeParameter) to ``data`` (JVData list) from ``starts`` starting points (module doc)."""
+    from scipy.optimize import least_squares
+    from scipy.stats import qmc
+    from tqdm.auto import tqdm
+    model = model or ColumnModel()
+    free = check_parameters(free, model.base)
+    data = list(data)
+    if not data or any(d.V.size == 0 for d in data):
+        raise InputError("data", "empty", "at least one data set with points")
+    m = sum(d.V.size for d in data)
+    d_ = len(free)
+    if m <= d_:
+        raise InputError("data points", m, f"more points than free parameters ({d_})")
+    if int(starts) != starts or starts < 1:
+        raise InputError("starts", starts, "an integer >= 1")
+    u0 = [[p.unit_of(p.initial) if p.initial is not None else 0.5 for p in free]]
+    if starts > 1:
+        u0 += qmc.LatinHypercube(d=d_, seed=seed).random(starts - 1).tolist()
+    runs = []
+    bar = tqdm(total=len(u0), desc="fit starts", unit="start", disable=not progress)
+    for u in u0:
+        sol = least_squares(lambda x: residuals(model, free, data, x), np.array(u, float), bounds=(0.0, 1.0),
+                            method="trf", loss=loss, f_scale=0.1, diff_step=DIFF_STEP, x_scale=1.0, max_nfev=max_nfev,
+                            xtol=XTOL, ftol=1e-8, gtol=1e-8)
+        runs.append((sol, u))
+        bar.set_postfix_str(f"cost {sol.cost:.3g}")
+        bar.update()
+    bar.close()
+    sol, _ = min(runs, key=lambda s: s[0].cost)
+    u = sol.x
+    r = residuals(model, free, data, u)
+    Ju = _jacobian(model, free, data, u, r)
+    Jx = Ju / np.array([p.dvalue_du(ui) for p, ui in zip(free, u)])[None, :]
+    s2 = float(r @ r) / (m - d_)
+    cov = s2 * np.linalg.pinv(Jx.T @ Jx)
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / np.outer(se, se)
+    warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
+                for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
+    values = {p.name: float(p.value(ui)) for p, ui in zip(free, u)}
+    model_J = [model.jv(values, d) for d in data]
+    return FitResult(parameters=free, values=values, std_errors={p.name: float(e) for p, e in zip(free, se)},
+                     correlation=corr, warnings=warnings, cost=float(sol.cost), rms_decades=math.sqrt(float(r @ r) / m),
+                     starts=[{"start_u": list(map(float, s0)), "end_u": list(map(float, s.x)), "cost": float(s.cost),
+                              "nfev": int(s.nfev), "status": int(s.status)} for s, s0 in runs],
+                     data=data, model_J=model_J, evaluations=model.evaluations, base=model.base)
+
+
+def _jacobian(model, free, data, u, r0, h=DIFF_STEP) -> np.ndarray:
+    """Central-difference Jacobian of the residuals in the unit coordinates (one-sided at a bound)."""
+    cols = []
+    for k in range(len(free)):
+        up, dn = u.copy(), u.copy()
+        up[k] = min(1.0, u[k] + h)
+        dn[k] = max(0.0, u[k] - h)
+        cols.append((residuals(model, free, data, up) - residuals(model, free, data, dn)) / (up[k] - dn[k]))
+    return np.array(cols).T
+
+
+# --- report --------------------------------------------------------------------------------------
+def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitted") -> dict:
+    """``summary.json`` (values, standard errors, correlations, warnings, starts), ``fit.png``
+    (measured and fitted J-V), ``residuals.png`` and ``params.toml`` (a parameter set) in ``out_dir``
+    (an existing folder). Returns the summary."""
+    from . import viz
+    from .paramsets import write_parameter_set
+    from .results import write_json
+    out = Path(out_dir)
+    curves, res = [], []
+    for d, Jm in zip(result.data, result.model_J):
+        curves += [{"x": d.V.tolist(), "y": d.J.tolist(), "label": f"measured {d.label}", "style": "o"},
+                   {"x": d.V.tolist(), "y": Jm.tolist(), "label": f"fitted {d.label}", "style": "-"}]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res.append({"x": d.V.tolist(), "y": (np.log10(Jm) - np.log10(d.J)).tolist(), "label": d.label,
+                        "style": "o-"})
+    viz.line_plot(out / "fit.png", curves, xlabel="anode voltage (V)", ylabel="J (A/cm2)", logy=True,
+                  title="fem-cqd fit: aperture-centre column")
+    viz.line_plot(out / "residuals.png", res, xlabel="anode voltage (V)", ylabel="log10 J_model - log10 J_measured",
+                  title=f"residuals, rms {result.rms_decades:.3g} decades")
+    write_parameter_set(result.parameter_set(set_name, source), out / "params.toml")
+    names = [p.name for p in result.parameters]
+    summary = {
+        "values": result.values, "std_errors": result.std_errors,
+        "bounds": {p.name: [p.lower, p.upper, "log" if p.log else "linear"] for p in result.parameters},
+        "correlation": {"names": names, "matrix": result.correlation.tolist()},
+        "warnings": result.warnings, "rms_decades": result.rms_decades, "cost": result.cost,
+        "starts": result.starts, "model_evaluations": result.evaluations, "base_parameter_set": result.base.name,
+        "data": [{"label": d.label, "T_K": d.T_K, "V": d.V.tolist(), "J_measured": d.J.tolist(),
+                  "J_model": Jm.tolist()} for d, Jm in zip(result.data, result.model_J)],
+        "headline": [f"{n} = {result.values[n]:.6g} +- {result.std_errors[n]:.2g}" for n in names]
+        + [f"rms misfit {result.rms_decades:.3g} decades"] + [f"warning: {w}" for w in result.warnings],
+    }
+    write_json(out / "summary.json", summary)
+    return summary

@@ -1,0 +1,106 @@
+"""J-V calibration (fem_cqd.calibrate, `fem-cqd fit`): recovery of known parameters on a coarse
+column, the identifiability warning, the parameter-set round trip, bad input before any solve."""
+import numpy as np
+import pytest
+
+from fem_cqd.calibrate import (ColumnModel, FreeParameter, JVData, check_parameters, fit, parse_parameter,
+                               read_jv_csv, with_values, write_report)
+from fem_cqd.cli import main
+from fem_cqd.errors import InputError
+from fem_cqd.mesh import MeshOptions
+from fem_cqd.paramsets import load_parameter_set, write_parameter_set
+from fem_cqd.stack import lim2018
+
+COARSE = MeshOptions(layer_cell_nm=10.0, min_cells_per_layer=3)
+V = np.array([4.0, 5.0, 6.0, 7.0, 8.0])
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ColumnModel("lim2018_operating", COARSE)
+
+
+def test_column_model_matches_the_wide_aperture_centre(model):
+    """The column is 1D: its J is the same for any width (no lateral current)."""
+    d = JVData(V[:2], np.ones(2), 300.0, "w")
+    narrow = model.jv({}, d)
+    wide = ColumnModel("lim2018_operating", COARSE, width_nm=1000.0).jv({}, d)
+    assert np.allclose(narrow, wide, rtol=1e-9) and np.all(narrow > 0)
+
+
+def test_fit_recovers_a_known_hole_barrier(model, tmp_path):
+    truth = {"TCTA.homo_eV": 5.74}
+    J = model.jv(truth, JVData(V, np.ones_like(V), 300.0, "truth"))
+    data = [JVData(V, J, 300.0, "synthetic")]
+    res = fit(data, [FreeParameter("TCTA.homo_eV", 5.6, 5.85)], ColumnModel("lim2018_operating", COARSE),
+              starts=1, progress=False)
+    assert res.values["TCTA.homo_eV"] == pytest.approx(5.74, abs=2e-3)
+    assert res.rms_decades < 1e-3 and not res.warnings
+    s = write_report(res, tmp_path, "test data", set_name="fit_test")
+    for name in ("summary.json", "fit.png", "residuals.png", "params.toml"):
+        assert (tmp_path / name).stat().st_size > 0
+    ps = load_parameter_set(tmp_path / "params.toml")            # the cases accept it
+    assert ps.materials["TCTA"]["values"]["homo_eV"] == pytest.approx(res.values["TCTA.homo_eV"])
+    assert ps.materials["TCTA"]["sources"]["homo"].startswith("fitted: test data")
+    assert lim2018(params=tmp_path / "params.toml").library["TCTA"].band_gap > 0
+    assert s["headline"][0].startswith("TCTA.homo_eV = ")
+
+
+class _Degenerate:
+    """A model whose J depends on the sum of two parameters only (J = exp((x1 + x2 - 11) V))."""
+
+    def __init__(self):
+        self.base = load_parameter_set("lim2018_operating")
+        self.evaluations = 0
+
+    def jv(self, values, d):
+        self.evaluations += 1
+        return np.exp((values["TCTA.homo_eV"] + values["poly-TPD.homo_eV"] - 11.0) * d.V)
+
+
+def test_a_pair_the_data_cannot_separate_is_reported():
+    d = JVData(V, np.exp(0.12 * V) * (1 + 0.01 * np.sin(7 * V)), 300.0, "degenerate")
+    res = fit([d], [FreeParameter("TCTA.homo_eV", 5.5, 5.9), FreeParameter("poly-TPD.homo_eV", 5.2, 5.6)],
+              _Degenerate(), starts=2, progress=False)
+    assert len(res.warnings) == 1 and "cannot separate" in res.warnings[0]
+    assert abs(res.correlation[0, 1]) > 0.95
+
+
+def test_parameter_set_round_trip(tmp_path):
+    base = load_parameter_set("lim2018_operating")
+    ps = with_values(base, {"TCTA.mu_p_cm2_per_Vs": 2e-4, "stack.spacer_nm": 20.0}, "fitted: test")
+    path = write_parameter_set(ps, tmp_path / "set.toml")
+    back = load_parameter_set(path)
+    assert back.table() == ps.table()
+    assert lim2018(params=path).path_through("TCTA") == pytest.approx(30.0)
+
+
+def test_bad_input_is_refused_before_any_solve(tmp_path):
+    base = load_parameter_set("lim2018_operating")
+    with pytest.raises(InputError, match="lower < upper"):
+        parse_parameter("TCTA.homo_eV=5.9:5.5")
+    with pytest.raises(InputError, match="NAME=LOWER:UPPER"):
+        parse_parameter("TCTA.homo_eV")
+    with pytest.raises(InputError, match="> 0 on a log scale"):
+        parse_parameter("TCTA.mu_p_cm2_per_Vs=0:1e-3:log")
+    with pytest.raises(InputError, match="within"):
+        FreeParameter("TCTA.homo_eV", 5.5, 5.9, initial=6.0)
+    with pytest.raises(InputError, match="TCTA.homo_eV"):               # the valid names are listed
+        check_parameters([FreeParameter("TCTA.homo", 5.5, 5.9)], base)
+    with pytest.raises(InputError, match="each parameter once"):
+        check_parameters([FreeParameter("TCTA.homo_eV", 5.5, 5.9)] * 2, base)
+    csv = tmp_path / "d.csv"
+    for text, match in (("", "header and at least one row"), ("voltage_V,J\n1,2\n", "columns"),
+                        ("voltage_V,current_density_A_per_cm2\n1,abc\n", "line 2"),
+                        ("voltage_V,current_density_A_per_cm2\n1,1\n2,0\n3,-1\n", r"lines \[3, 4\]")):
+        csv.write_text(text)
+        with pytest.raises(InputError, match=match):
+            read_jv_csv(csv)
+    csv.write_text("voltage_V,current_density_A_per_cm2,T_K\n1,1,300\n2,2,300\n1,3,320\n")
+    sets = read_jv_csv(csv)
+    assert [d.T_K for d in sets] == [300.0, 320.0] and sets[0].J.tolist() == [1.0, 2.0]
+    out = tmp_path / "fit_out"
+    assert main(["fit", str(csv), "--param", "TCTA.nope=1:2", "--out", str(out)]) == 2
+    assert main(["fit", str(csv), "--param", "TCTA.homo_eV=5.9:5.5", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert main(["run", "aperture_sweep", "--params", "lim2018_operating", "--out", str(out)]) == 2
