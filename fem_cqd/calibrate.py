@@ -18,7 +18,10 @@ same voltage (warm start), so a Jacobian column costs a few Newton iterations pe
 Report (Gauss-Newton at the best point): covariance s^2 (J^T J)^-1 with J the Jacobian of the
 residuals in the parameters' own units and s^2 = sum r^2 / (m - d); standard errors, the correlation
 matrix, and a warning for every pair with |correlation| > ``CORRELATION_LIMIT`` -- a combination the
-data cannot separate (e.g. a mobility prefactor and an activation energy from one temperature).
+data cannot separate (e.g. a mobility prefactor and an activation energy from one temperature) --
+and for every parameter that ends at a bound. The standard errors are those of the linearised
+model: where the cost valley is curved (correlated parameters of an exponential J-V) they can be
+smaller than the spread of fits to repeated data; ``benchmarks/calibration.py`` measures that ratio.
 The fitted values are written as a parameter set (the base set's values plus the fitted ones, each
 with its source "fitted: ..."), which ``lim2018(params=FILE)`` and the cases accept.
 """
@@ -36,12 +39,14 @@ from .errors import ConvergenceError, InputError
 from .paramsets import ParameterSet, load_parameter_set
 
 CORRELATION_LIMIT = 0.95
+AT_BOUND = 1e-3                                  # unit-coordinate distance from a bound reported as "at the bound"
 STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
 XTOL = 1e-8                                      # relative step at which a start stops (scipy default)
 DIFF_STEP = 1e-2                                 # finite-difference step in the unit coordinates: J(V; x) of the
-                                                 # lim2018 column has knees (state filling) that a 1e-4 step
-                                                 # resolves as noise in the cost (measured: 0.5 % in J at 7 V)
+                                                 # lim2018 column has sharp knees in x near 6.5-7 V (d ln J per
+                                                 # step ~20x its neighbours'; cause not yet known) that a 1e-4
+                                                 # step turns into noise in the cost and its gradient
 LINEAR = "superlu"                               # a column has ~500 unknowns: PARDISO's set-up would dominate
 
 
@@ -326,6 +331,9 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
         corr = cov / np.outer(se, se)
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
                 for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
+    warnings += [f"{p.name} ended at its {'lower' if ui < 0.5 else 'upper'} bound ({p.value(ui):.4g}): the data do "
+                 "not constrain it inside the bounds, and its standard error means nothing"
+                 for p, ui in zip(free, u) if min(ui, 1.0 - ui) < AT_BOUND]
     values = {p.name: float(p.value(ui)) for p, ui in zip(free, u)}
     model_J = [model.jv(values, d) for d in data]
     return FitResult(parameters=free, values=values, std_errors={p.name: float(e) for p, e in zip(free, se)},
@@ -347,10 +355,11 @@ def _jacobian(model, free, data, u, r0, h=DIFF_STEP) -> np.ndarray:
 
 
 # --- report --------------------------------------------------------------------------------------
-def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitted") -> dict:
+def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitted", confirmation=None) -> dict:
     """``summary.json`` (values, standard errors, correlations, warnings, starts), ``fit.png``
-    (measured and fitted J-V), ``residuals.png`` and ``params.toml`` (a parameter set) in ``out_dir``
-    (an existing folder). Returns the summary."""
+    (measured and fitted J-V; with ``confirmation`` from :func:`confirm_2d` also the 2D device's),
+    ``residuals.png`` and ``params.toml`` (a parameter set) in ``out_dir`` (an existing folder).
+    Returns the summary."""
     from . import viz
     from .paramsets import write_parameter_set
     from .results import write_json
@@ -362,6 +371,9 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         with np.errstate(divide="ignore", invalid="ignore"):
             res.append({"x": d.V.tolist(), "y": (np.log10(Jm) - np.log10(d.J)).tolist(), "label": d.label,
                         "style": "o-"})
+    for c in confirmation or []:
+        curves.append({"x": c["V"], "y": c["J_2d"], "label": f"2D {c['geometry']} at the fit {c['T_K']:g} K",
+                       "style": "--"})
     viz.line_plot(out / "fit.png", curves, xlabel="anode voltage (V)", ylabel="J (A/cm2)", logy=True,
                   title="fem-cqd fit: aperture-centre column")
     viz.line_plot(out / "residuals.png", res, xlabel="anode voltage (V)", ylabel="log10 J_model - log10 J_measured",
@@ -379,5 +391,36 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         "headline": [f"{n} = {result.values[n]:.6g} +- {result.std_errors[n]:.2g}" for n in names]
         + [f"rms misfit {result.rms_decades:.3g} decades"] + [f"warning: {w}" for w in result.warnings],
     }
+    if confirmation:
+        summary["confirmation_2d"] = confirmation
+        ratios = np.concatenate([np.asarray(c["J_2d_over_column"], float) for c in confirmation])
+        summary["headline"].append(f"2D {confirmation[0]['geometry']} J over the aperture / 1D column: "
+                                   f"{np.nanmin(ratios):.3g} .. {np.nanmax(ratios):.3g}")
     write_json(out / "summary.json", summary)
     return summary
+
+
+def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None) -> list[dict]:
+    """The fitted parameters in the 2D device (isothermal, the data sets' temperatures): J over the
+    aperture (terminal current / aperture area, as a measurement reads it) at the data voltages, and
+    its ratio to the 1D column the fit used -- current spreading and the aperture edge's crowding,
+    which the column leaves out. One dict per data set."""
+    from .electrical import Contact, build_device, ramp
+    from .mesh import build_mesh
+    from .stack import lim2018
+    stack = lim2018(geometry, params=with_values(result.base, result.values, "fit"))
+    dm = build_mesh(stack, options)
+    a = stack.aperture_half_width_um * 1e-6
+    area = math.pi * a * a if geometry == "axisymmetric" else a
+    out = []
+    for d, J1 in zip(result.data, result.model_J):
+        dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
+        try:
+            states = ramp(dev, "anode", d.V, progress=False)
+        except ConvergenceError as exc:
+            states = exc.completed
+        J2 = np.full(d.V.size, np.nan)
+        J2[:len(states)] = [s.currents["anode"] / area / 1e4 for s in states]
+        out.append({"label": d.label, "T_K": d.T_K, "geometry": geometry, "V": d.V.tolist(), "J_2d": J2.tolist(),
+                    "J_2d_over_column": (J2 / J1).tolist()})
+    return out

@@ -132,7 +132,7 @@ def _view(args) -> int:
 
 
 def _fit(args) -> int:
-    from .calibrate import ColumnModel, check_parameters, fit, parse_parameter, read_jv_csv, write_report
+    from .calibrate import ColumnModel, check_parameters, confirm_2d, fit, parse_parameter, read_jv_csv, write_report
     from .results import check_output_dir, prepare_output_dir
     data = read_jv_csv(args.data)                         # every check before any solve or folder
     free = [parse_parameter(t) for t in args.param]
@@ -141,7 +141,9 @@ def _fit(args) -> int:
     check_output_dir(Path(args.out), args.overwrite)
     result = fit(data, free, model, starts=args.starts, seed=args.seed)
     out = prepare_output_dir(args.out, args.overwrite)
-    summary = write_report(result, out, f"fem-cqd fit on {Path(args.data).name}", set_name=f"fit_{Path(args.data).stem}")
+    confirm = confirm_2d(result, args.confirm_2d) if args.confirm_2d != "none" else None
+    summary = write_report(result, out, f"fem-cqd fit on {Path(args.data).name}", set_name=f"fit_{Path(args.data).stem}",
+                           confirmation=confirm)
     print(f"fit: results in {out} (params.toml: fem-cqd run lim2018_device --params {out / 'params.toml'})")
     for line in summary["headline"]:
         print("  " + line)
@@ -170,6 +172,8 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", default="results/fit", help="output folder")
     f.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    f.add_argument("--confirm-2d", choices=["axisymmetric", "planar", "none"], default="axisymmetric",
+                   help="re-run the best point in this 2D geometry (J over the aperture vs the 1D column)")
     f.set_defaults(func=_fit)
     c = sub.add_parser("cases", help="list the cases")
     c.set_defaults(func=lambda a: print("\n".join(available_cases())) or 0)

@@ -3,8 +3,8 @@ column, the identifiability warning, the parameter-set round trip, bad input bef
 import numpy as np
 import pytest
 
-from fem_cqd.calibrate import (ColumnModel, FreeParameter, JVData, check_parameters, fit, parse_parameter,
-                               read_jv_csv, with_values, write_report)
+from fem_cqd.calibrate import (ColumnModel, FreeParameter, JVData, check_parameters, confirm_2d, fit,
+                               parse_parameter, read_jv_csv, with_values, write_report)
 from fem_cqd.cli import main
 from fem_cqd.errors import InputError
 from fem_cqd.mesh import MeshOptions
@@ -36,7 +36,13 @@ def test_fit_recovers_a_known_hole_barrier(model, tmp_path):
               starts=1, progress=False)
     assert res.values["TCTA.homo_eV"] == pytest.approx(5.74, abs=2e-3)
     assert res.rms_decades < 1e-3 and not res.warnings
-    s = write_report(res, tmp_path, "test data", set_name="fit_test")
+    # the best point in the 2D disc: J over the aperture within a few % of the column (spreading, edge)
+    quick2d = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
+                          min_cells_per_layer=3)
+    conf = confirm_2d(res, "axisymmetric", quick2d)
+    assert np.all((np.array(conf[0]["J_2d_over_column"]) > 0.9) & (np.array(conf[0]["J_2d_over_column"]) < 1.3))
+    s = write_report(res, tmp_path, "test data", set_name="fit_test", confirmation=conf)
+    assert "confirmation_2d" in s and s["headline"][-1].startswith("2D axisymmetric")
     for name in ("summary.json", "fit.png", "residuals.png", "params.toml"):
         assert (tmp_path / name).stat().st_size > 0
     ps = load_parameter_set(tmp_path / "params.toml")            # the cases accept it

@@ -1,0 +1,111 @@
+"""J-V calibration (`fem-cqd fit`, fem_cqd/calibrate.py) against known truth: synthetic data.
+
+Rows (results/calibration.json; run ``python benchmarks/calibration.py [--realisations N]``):
+
+- 3 free parameters (TCTA HOMO centre, TCTA hole mobility (log), poly-TPD HOMO centre), data at
+  300 K and 340 K, 10 voltages each (20 points), 5 % multiplicative noise: each recovered value
+  within 2 standard errors of the truth; over N noisy realisations (default 20) the reported
+  standard error within a factor 2 of the spread (standard deviation) of the recovered values;
+- 5 free parameters (+ CQD electron and hole mobilities, log), one realisation: within 2 SE;
+- a pair the data cannot separate (TCTA site density (log) and HOMO centre, one temperature:
+  p ~ N_v exp(-E_H/kT) in the Boltzmann tail) is reported (|correlation| > 0.95);
+- every start at a bound (the lower corner, and the upper corner): the multi-start still reaches
+  the truth (within 2 SE);
+- speed: the 3-free fit from the box centre, one start, 20 points (goal < 60 s on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from _report import report, row
+from fem_cqd.calibrate import ColumnModel, FreeParameter, JVData, fit
+
+VOLTS = np.round(np.arange(3.5, 8.01, 0.5), 3)                  # 10 voltages
+TEMPERATURES_K = (300.0, 340.0)
+TRUTH = {"TCTA.homo_eV": 5.74, "TCTA.mu_p_cm2_per_Vs": 1.5e-4, "poly-TPD.homo_eV": 5.36,
+         "CQD.mu_n_cm2_per_Vs": 5e-4, "CQD.mu_p_cm2_per_Vs": 3e-4}
+FREE3 = (FreeParameter("TCTA.homo_eV", 5.6, 5.85), FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True),
+         FreeParameter("poly-TPD.homo_eV", 5.25, 5.45))
+FREE5 = FREE3 + (FreeParameter("CQD.mu_n_cm2_per_Vs", 1e-5, 1e-2, log=True),
+                 FreeParameter("CQD.mu_p_cm2_per_Vs", 1e-5, 1e-2, log=True))
+NOISE = 0.05
+
+
+def synthetic(truth, rng, temperatures=TEMPERATURES_K, noise=NOISE):
+    model = ColumnModel()
+    out = []
+    for t in temperatures:
+        J = model.jv(truth, JVData(VOLTS, np.ones_like(VOLTS), t, f"truth {t:g} K"))
+        out.append(JVData(VOLTS, J * (1 + noise * rng.standard_normal(J.size)), t, f"synthetic {t:g} K"))
+    return out
+
+
+def within_2se(res, truth, label):
+    rows = []
+    for p in res.parameters:
+        z = abs(res.values[p.name] - truth[p.name]) / res.std_errors[p.name]
+        rows.append(row(f"{label}: {p.name} recovered {res.values[p.name]:.5g} +- {res.std_errors[p.name]:.2g} "
+                        f"(truth {truth[p.name]:g})", "|error| / standard error", z, 0.0, None)
+                    | {"ok": bool(z <= 2.0), "tolerance": 2.0})
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--realisations", type=int, default=20)
+    args = ap.parse_args()
+    rows = []
+    rng = np.random.default_rng(10)
+    # speed + first realisation (3 free, box centre, one start)
+    recovered, errors = [], []
+    t_first = None
+    for k in range(args.realisations):
+        data = synthetic(TRUTH, rng)
+        t0 = time.perf_counter()
+        res = fit(data, FREE3, ColumnModel(), starts=1, progress=False)
+        if t_first is None:
+            t_first = time.perf_counter() - t0
+            rows.append(row("3 free parameters, 20 points, one start from the box centre (goal < 60 s)", "seconds",
+                            t_first, None))
+            rows.append(row("3 free parameters: model J-V evaluations of that fit", "count", res.evaluations, None))
+            rows += within_2se(res, TRUTH, "3 free, realisation 1")
+        recovered.append([res.values[p.name] for p in FREE3])
+        errors.append([res.std_errors[p.name] for p in FREE3])
+        print(f"realisation {k + 1}/{args.realisations}: " + ", ".join(f"{v:.5g}" for v in recovered[-1]), flush=True)
+    recovered, errors = np.array(recovered), np.array(errors)
+    inside = np.mean(np.abs(recovered - [TRUTH[p.name] for p in FREE3]) <= 2 * errors, axis=0)
+    for i, p in enumerate(FREE3):
+        spread = recovered[:, i].std(ddof=1)
+        ratio = np.median(errors[:, i]) / spread
+        rows.append(row(f"3 free, {args.realisations} realisations: {p.name} median SE / spread of the recovered "
+                        f"values ({np.median(errors[:, i]):.3g} / {spread:.3g})", "ratio", ratio, 1.0, None)
+                    | {"ok": bool(0.5 <= ratio <= 2.0), "tolerance": "factor 2"})
+        rows.append(row(f"3 free, {args.realisations} realisations: {p.name} share within 2 SE of the truth",
+                        "fraction", float(inside[i]), 0.95, None))
+    # 5 free
+    data = synthetic(TRUTH, rng)
+    t0 = time.perf_counter()
+    res5 = fit(data, FREE5, ColumnModel(), starts=2, progress=False)
+    rows += within_2se(res5, TRUTH, "5 free")
+    rows.append(row("5 free parameters, 20 points, 2 starts", "seconds", time.perf_counter() - t0, None))
+    # non-identifiable pair
+    pair = (FreeParameter("TCTA.Nv_per_cm3", 1e20, 1e22, log=True), FreeParameter("TCTA.homo_eV", 5.6, 5.85))
+    data1 = synthetic({"TCTA.Nv_per_cm3": 1e21, "TCTA.homo_eV": 5.74}, rng, temperatures=(300.0,))
+    resp = fit(data1, pair, ColumnModel(), starts=2, progress=False)
+    rows.append(row("TCTA site density and HOMO centre from one temperature: |correlation| (reported if > 0.95)",
+                    "|correlation|", float(abs(resp.correlation[0, 1])), None)
+                | {"ok": bool(resp.warnings), "tolerance": "> 0.95 and a warning"})
+    # every start at a bound
+    data = synthetic(TRUTH, rng)
+    for corner, pick in (("lower", lambda p: p.lower), ("upper", lambda p: p.upper)):
+        free = tuple(FreeParameter(p.name, p.lower, p.upper, p.log, initial=pick(p)) for p in FREE3)
+        resc = fit(data, free, ColumnModel(), starts=3, seed=1, progress=False)
+        rows += within_2se(resc, TRUTH, f"3 free, first start at the {corner} corner (+ 2 Latin-hypercube starts)")
+    report("calibration", rows)
+
+
+if __name__ == "__main__":
+    main()
