@@ -39,6 +39,7 @@ from .errors import ConvergenceError, InputError
 from .paramsets import ParameterSet, load_parameter_set
 
 CORRELATION_LIMIT = 0.95
+SINGULAR = 1e-12                                 # eigenvalue of J^T J (relative) below which a direction is undetermined
 AT_BOUND = 1e-3                                  # unit-coordinate distance from a bound reported as "at the bound"
 STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
@@ -329,6 +330,16 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = cov / np.outer(se, se)
+    # a direction the residuals do not change along at all (J^T J singular in the unit coordinates):
+    # those parameters are undetermined, perfectly correlated along it
+    w, vec = np.linalg.eigh(Ju.T @ Ju)
+    for k in np.flatnonzero(w <= SINGULAR * max(w.max(), 1e-300)):
+        v = vec[:, k]
+        involved = np.flatnonzero(np.abs(v) > 0.1)
+        se[involved] = np.inf
+        for i in involved:
+            for j in involved:
+                corr[i, j] = 1.0 if i == j else -np.sign(v[i] * v[j])
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
                 for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
     warnings += [f"{p.name} ended at its {'lower' if ui < 0.5 else 'upper'} bound ({p.value(ui):.4g}): the data do "
