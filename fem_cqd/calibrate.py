@@ -411,7 +411,7 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
     return summary
 
 
-def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None) -> list[dict]:
+def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, progress: bool = True) -> list[dict]:
     """The fitted parameters in the 2D device (isothermal, the data sets' temperatures): J over the
     aperture (terminal current / aperture area, as a measurement reads it) at the data voltages, and
     its ratio to the 1D column the fit used -- current spreading and the aperture edge's crowding,
@@ -427,7 +427,7 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None) 
     for d, J1 in zip(result.data, result.model_J):
         dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
         try:
-            states = ramp(dev, "anode", d.V, progress=False)
+            states = ramp(dev, "anode", d.V, progress=progress)
         except ConvergenceError as exc:
             states = exc.completed
         J2 = np.full(d.V.size, np.nan)

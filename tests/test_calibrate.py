@@ -39,7 +39,7 @@ def test_fit_recovers_a_known_hole_barrier(model, tmp_path):
     # the best point in the 2D disc: J over the aperture within a few % of the column (spreading, edge)
     quick2d = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
                           min_cells_per_layer=3)
-    conf = confirm_2d(res, "axisymmetric", quick2d)
+    conf = confirm_2d(res, "axisymmetric", quick2d, progress=False)
     assert np.all((np.array(conf[0]["J_2d_over_column"]) > 0.9) & (np.array(conf[0]["J_2d_over_column"]) < 1.3))
     s = write_report(res, tmp_path, "test data", set_name="fit_test", confirmation=conf)
     assert "confirmation_2d" in s and s["headline"][-1].startswith("2D axisymmetric")
