@@ -407,6 +407,8 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         ratios = np.concatenate([np.asarray(c["J_2d_over_column"], float) for c in confirmation])
         summary["headline"].append(f"2D {confirmation[0]['geometry']} J over the aperture / 1D column: "
                                    f"{np.nanmin(ratios):.3g} .. {np.nanmax(ratios):.3g}")
+        summary["headline"] += [f"2D {c['geometry']} at {c['T_K']:g} K stopped: {c['stopped']}"
+                                for c in confirmation if c["stopped"]]
     write_json(out / "summary.json", summary)
     return summary
 
@@ -426,12 +428,13 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, 
     out = []
     for d, J1 in zip(result.data, result.model_J):
         dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
+        stopped = None
         try:
             states = ramp(dev, "anode", d.V, progress=progress)
         except ConvergenceError as exc:
-            states = exc.completed
+            states, stopped = exc.completed, str(exc)[:400]
         J2 = np.full(d.V.size, np.nan)
         J2[:len(states)] = [s.currents["anode"] / area / 1e4 for s in states]
         out.append({"label": d.label, "T_K": d.T_K, "geometry": geometry, "V": d.V.tolist(), "J_2d": J2.tolist(),
-                    "J_2d_over_column": (J2 / J1).tolist()})
+                    "J_2d_over_column": (J2 / J1).tolist(), "stopped": stopped})
     return out
