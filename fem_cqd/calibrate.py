@@ -39,7 +39,8 @@ from .errors import ConvergenceError, InputError
 from .paramsets import ParameterSet, load_parameter_set
 
 CORRELATION_LIMIT = 0.95
-SINGULAR = 1e-12                                 # eigenvalue of J^T J (relative) below which a direction is undetermined
+SINGULAR = 1e-6                                  # singular value of the unit-coordinate Jacobian (relative to the
+                                                 # largest) below which a direction is undetermined (cond(J^T J) 1e12)
 AT_BOUND = 1e-3                                  # unit-coordinate distance from a bound reported as "at the bound"
 STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
@@ -324,22 +325,7 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     u = sol.x
     r = residuals(model, free, data, u)
     Ju = _jacobian(model, free, data, u, r)
-    Jx = Ju / np.array([p.dvalue_du(ui) for p, ui in zip(free, u)])[None, :]
-    s2 = float(r @ r) / (m - d_)
-    cov = s2 * np.linalg.pinv(Jx.T @ Jx)
-    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = cov / np.outer(se, se)
-    # a direction the residuals do not change along at all (J^T J singular in the unit coordinates):
-    # those parameters are undetermined, perfectly correlated along it
-    w, vec = np.linalg.eigh(Ju.T @ Ju)
-    for k in np.flatnonzero(w <= SINGULAR * max(w.max(), 1e-300)):
-        v = vec[:, k]
-        involved = np.flatnonzero(np.abs(v) > 0.1)
-        se[involved] = np.inf
-        for i in involved:
-            for j in involved:
-                corr[i, j] = 1.0 if i == j else -np.sign(v[i] * v[j])
+    se, corr = _errors(Ju, float(r @ r) / (m - d_), np.array([p.dvalue_du(ui) for p, ui in zip(free, u)]))
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
                 for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
     warnings += [f"{p.name} ended at its {'lower' if ui < 0.5 else 'upper'} bound ({p.value(ui):.4g}): the data do "
@@ -352,6 +338,28 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
                      starts=[{"start_u": list(map(float, s0)), "end_u": list(map(float, s.x)), "cost": float(s.cost),
                               "nfev": int(s.nfev), "status": int(s.status)} for s, s0 in runs],
                      data=data, model_J=model_J, evaluations=model.evaluations, base=model.base)
+
+
+def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
+    """Standard errors (in the parameters' units) and correlation matrix of the linearised model,
+    cov_u = s^2 (J^T J)^-1 from the SVD of the unit-coordinate Jacobian ``Ju``. A singular value below
+    ``SINGULAR`` x the largest is a direction the residuals do not see: the parameters along it get an
+    infinite error and correlation +-1 (pinv would report small errors for them, or a negative variance)."""
+    _, S, Vt = np.linalg.svd(Ju, full_matrices=False)
+    ok = S > SINGULAR * S.max() if S.size and S.max() > 0 else np.zeros(S.size, bool)
+    cov = s2 * (Vt[ok].T / S[ok] ** 2) @ Vt[ok] * np.outer(dx_du, dx_du)
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.where(np.outer(se, se) > 0, cov / np.outer(se, se), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    for v in Vt[~ok]:
+        involved = np.flatnonzero(np.abs(v) > 0.1)
+        se[involved] = np.inf
+        for i in involved:
+            for j in involved:
+                if i != j:
+                    corr[i, j] = -np.sign(v[i] * v[j])
+    return se, corr
 
 
 def _jacobian(model, free, data, u, r0, h=DIFF_STEP) -> np.ndarray:

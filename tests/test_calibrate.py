@@ -110,3 +110,18 @@ def test_bad_input_is_refused_before_any_solve(tmp_path):
     assert main(["fit", str(csv), "--param", "TCTA.homo_eV=5.9:5.5", "--out", str(out)]) == 2
     assert not out.exists()
     assert main(["run", "aperture_sweep", "--params", "lim2018_operating", "--out", str(out)]) == 2
+
+
+def test_linearised_errors_are_the_gauss_newton_covariance():
+    from fem_cqd.calibrate import _errors
+    rng = np.random.default_rng(2)
+    Ju = rng.standard_normal((12, 3))
+    dx = np.array([0.25, 2e-4, 0.2])
+    se, corr = _errors(Ju, 0.3, dx)
+    Jx = Ju / dx
+    cov = 0.3 * np.linalg.inv(Jx.T @ Jx)
+    assert np.allclose(se, np.sqrt(np.diag(cov)), rtol=1e-10)
+    assert np.allclose(corr, cov / np.outer(se, se), rtol=1e-10, atol=1e-14)
+    Ju[:, 2] = 2.0 * Ju[:, 0]                                  # a direction the residuals cannot see
+    se, corr = _errors(Ju, 0.3, dx)
+    assert np.isinf(se[0]) and np.isinf(se[2]) and np.isfinite(se[1]) and corr[0, 2] == pytest.approx(-1.0)
