@@ -358,7 +358,7 @@ def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
         for i in involved:
             for j in involved:
                 if i != j:
-                    corr[i, j] = -np.sign(v[i] * v[j])
+                    corr[i, j] = np.sign(v[i] * v[j])     # the equally good solutions lie along v
     return se, corr
 
 
