@@ -460,11 +460,9 @@ def test_feature_device_conserves_current_and_energy(feature):
     assert st.emitted_power > 0 and np.all(st.R_rad <= st.R * (1 + 1e-12) + 1e-30)
 
 
-@pytest.mark.xfail(strict=True, reason="fem_cqd bug (newton 'absent carriers'): with an EGDM hole layer the ramp "
-                   "stalls at 1.12 V; an electron quasi-Fermi potential released from the absent set after the "
-                   "first iterate gets a Newton update of ~1e9 V every iteration (clipped, never below atol); "
-                   "NEGLIGIBLE = 0 converges")
 def test_newton_converges_on_an_egdm_hole_layer_stack():
+    """Was a strict xfail (issue 8): the ramp stalled at 1.12 V with both absent-carrier levels; the last
+    level, 0 (no carrier held), converges."""
     htl = material("htl", relative_permittivity=3.0, lumo_eV=2.2, homo_eV=5.2, Nc_per_cm3=1e21, Nv_per_cm3=1e21,
                    mu_n_cm2_per_Vs=1e-6, mu_p_cm2_per_Vs=1e-3, sigma_n_eV=0.09, sigma_p_eV=0.1,
                    mobility_model="egdm")

@@ -34,7 +34,10 @@
   1e-20 keeps the holes that carry an injection-limited current through TCTA at 1e-16 of their
   largest density (library lim2018 stack; 1e-12 stalled it at 1 V), while 1e-12 also holds the
   electrons that leak a fraction of a nanometre into TCTA from the quantum-dot film, whose rows are
-  1e-14 ill-conditioned (Gauss-Fermi operating set; 1e-20 stalled the disc at 4.7 V). The new
+  1e-14 ill-conditioned (Gauss-Fermi operating set; 1e-20 stalled the disc at 4.7 V); last, 0 (none
+  held): on an EGDM hole layer with a LUMO of 2.2 eV an electron level released from the held set
+  after the first iterate got ~1e9 V updates every iteration and the ramp stalled at 1.12 V, while
+  solving for every carrier converges. The new
   Newton behaviour is measured in ``benchmarks/device_pipeline.py``;
 - divergence: a solve stops when its largest residual has grown ``DIVERGED``-fold over the first
   iterate's (or over 1e-6 of the largest edge current, if that is larger: a good predictor makes
@@ -75,7 +78,8 @@ FIRST_STEP_V = 1.0     # first voltage step of a continuation (V); later steps g
 MAX_STEP_V = 0.5       # largest voltage step of a continuation (V): longer predictor steps made Newton chaotic
                        # (lim2018 operating set: 25-iteration failures and halvings cost 10x the steps saved)
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
-NEGLIGIBLE = (1e-20, 1e-12)   # carrier densities, relative to the largest, below which a carrier is absent (tried in turn)
+NEGLIGIBLE = (1e-20, 1e-12, 0.0)   # carrier densities, relative to the largest, below which a carrier is absent
+                                   # (tried in turn; 0: none held)
 
 
 class _Failed(Exception):
