@@ -46,8 +46,9 @@ STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
 XTOL = 1e-8                                      # relative step at which a start stops (scipy default)
 DIFF_STEP = 1e-2                                 # finite-difference step in the unit coordinates: J(V; x) of the
-                                                 # lim2018 column has sharp knees in x near 6.5-7 V (d ln J per
-                                                 # step ~20x its neighbours'; cause not yet known) that a 1e-4
+                                                 # lim2018 column has narrow knees in x near 6.5-7 V (d ln J per
+                                                 # step ~20x its neighbours'; not the absent-carrier holds nor the
+                                                 # quasi-Fermi clip -- both ruled out; cause open) that a 1e-4
                                                  # step turns into noise in the cost and its gradient
 LINEAR = "superlu"                               # a column has ~500 unknowns: PARDISO's set-up would dominate
 
