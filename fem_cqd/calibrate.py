@@ -258,6 +258,9 @@ class ColumnModel:
 # --- fit -----------------------------------------------------------------------------------------
 @dataclass
 class FitResult:
+    """The best of the starts (module doc): values and linearised errors (parameter units), the
+    correlation matrix, warnings, cost, rms misfit in decades, every start, the data and the model J."""
+
     parameters: tuple
     values: dict
     std_errors: dict
@@ -272,12 +275,11 @@ class FitResult:
     base: ParameterSet = field(repr=False, default=None)
 
     def parameter_set(self, name: str, source: str) -> ParameterSet:
-        ps = with_values(self.base, {}, "")
-        fitted = {p.name: self.values[p.name] for p in self.parameters}
-        texts = {p.name: f"fitted: {source}, {self.values[p.name]:.6g} +- {self.std_errors[p.name]:.2g}"
-                 for p in self.parameters}
-        for n, v in fitted.items():
-            ps = with_values(ps, {n: v}, texts[n])
+        """The base set with every fitted value, its source "fitted: SOURCE, value +- SE"."""
+        ps = self.base
+        for p in self.parameters:
+            v, e = self.values[p.name], self.std_errors[p.name]
+            ps = with_values(ps, {p.name: v}, f"fitted: {source}, {v:.6g} +- {e:.2g}")
         return dataclasses.replace(ps, name=name, description=f"{self.base.description}; fitted ({source})")
 
 
