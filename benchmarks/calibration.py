@@ -7,8 +7,10 @@ Rows (results/calibration.json; run ``python benchmarks/calibration.py [--realis
   within 2 standard errors of the truth; over N noisy realisations (default 20) the reported
   standard error within a factor 2 of the spread (standard deviation) of the recovered values;
 - 5 free parameters (+ CQD electron and hole mobilities, log), one realisation: within 2 SE;
-- a pair the data cannot separate (TCTA site density (log) and HOMO centre, one temperature:
-  p ~ N_v exp(-E_H/kT) in the Boltzmann tail) is reported (|correlation| > 0.95);
+- a pair the data cannot separate (TCTA mobility prefactor and activation energy from one
+  temperature: mu_300 exp(-E_a/k (1/T - 1/300 K)) is one number there) is reported; the TCTA site
+  density with its HOMO centre (one temperature) is shown for information -- Gauss-Fermi
+  statistics separate them partly (|correlation| 0.88), the Boltzmann tail would not;
 - every start at a bound (the lower corner, and the upper corner): the multi-start still reaches
   the truth (within 2 SE);
 - speed: the 3-free fit from the box centre, one start, 20 points (goal < 60 s on 2 cores).
@@ -93,13 +95,21 @@ def main():
     res5 = fit(data, FREE5, ColumnModel(), starts=2, progress=False)
     rows += within_2se(res5, TRUTH, "5 free")
     rows.append(row("5 free parameters, 20 points, 2 starts", "seconds", time.perf_counter() - t0, None))
-    # non-identifiable pair
-    pair = (FreeParameter("TCTA.Nv_per_cm3", 1e20, 1e22, log=True), FreeParameter("TCTA.homo_eV", 5.6, 5.85))
-    data1 = synthetic({"TCTA.Nv_per_cm3": 1e21, "TCTA.homo_eV": 5.74}, rng, temperatures=(300.0,))
-    resp = fit(data1, pair, ColumnModel(), starts=2, progress=False)
-    rows.append(row("TCTA site density and HOMO centre from one temperature: |correlation| (reported if > 0.95)",
-                    "|correlation|", float(abs(resp.correlation[0, 1])), None)
-                | {"ok": bool(resp.warnings), "tolerance": "> 0.95 and a warning"})
+    # non-identifiable pairs: mu(T) = mu_300 exp(-E_a/k (1/T - 1/300 K)) from one temperature (exactly
+    # degenerate), and the TCTA site density with its HOMO centre (Gauss-Fermi: nearly, not exactly)
+    for pair, truth, label in (
+            ((FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True),
+              FreeParameter("TCTA.mobility_activation_eV", 0.0, 0.4)),
+             {"TCTA.mu_p_cm2_per_Vs": 1.5e-4, "TCTA.mobility_activation_eV": 0.2},
+             "TCTA mobility prefactor and activation energy from one temperature (340 K)"),
+            ((FreeParameter("TCTA.Nv_per_cm3", 1e20, 1e22, log=True), FreeParameter("TCTA.homo_eV", 5.6, 5.85)),
+             {"TCTA.Nv_per_cm3": 1e21, "TCTA.homo_eV": 5.74},
+             "TCTA site density and HOMO centre from one temperature (340 K)")):
+        resp = fit(synthetic(truth, rng, temperatures=(340.0,)), pair, ColumnModel(), starts=2, progress=False)
+        rows.append(row(f"{label}: |correlation| (reported if > 0.95); warnings: {'; '.join(resp.warnings) or 'none'}",
+                        "|correlation|", float(abs(resp.correlation[0, 1])), None)
+                    | {"ok": bool(resp.warnings) if "activation" in label else None,
+                       "tolerance": "a warning" if "activation" in label else None})
     # every start at a bound
     data = synthetic(truth3, rng)
     for corner, pick in (("lower", lambda p: p.lower), ("upper", lambda p: p.upper)):

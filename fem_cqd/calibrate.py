@@ -328,9 +328,11 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     u = sol.x
     r = residuals(model, free, data, u)
     Ju = _jacobian(model, free, data, u, r)
-    se, corr = _errors(Ju, float(r @ r) / (m - d_), np.array([p.dvalue_du(ui) for p, ui in zip(free, u)]))
+    se, corr, undetermined = _errors(Ju, float(r @ r) / (m - d_), np.array([p.dvalue_du(ui) for p, ui in zip(free, u)]))
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
                 for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
+    warnings += ["undetermined: the residuals do not change along a combination of " + ", ".join(free[i].name for i in g)
+                 for g in undetermined]
     warnings += [f"{p.name} ended at its {'lower' if ui < 0.5 else 'upper'} bound ({p.value(ui):.4g}): the data do "
                  "not constrain it inside the bounds, and its standard error means nothing"
                  for p, ui in zip(free, u) if min(ui, 1.0 - ui) < AT_BOUND]
@@ -344,10 +346,11 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
 
 
 def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
-    """Standard errors (in the parameters' units) and correlation matrix of the linearised model,
-    cov_u = s^2 (J^T J)^-1 from the SVD of the unit-coordinate Jacobian ``Ju``. A singular value below
-    ``SINGULAR`` x the largest is a direction the residuals do not see: the parameters along it get an
-    infinite error and correlation +-1 (pinv would report small errors for them, or a negative variance)."""
+    """Standard errors (in the parameters' units), correlation matrix of the linearised model and the
+    undetermined groups, cov_u = s^2 (J^T J)^-1 from the SVD of the unit-coordinate Jacobian ``Ju``. A
+    singular value below ``SINGULAR`` x the largest is a direction the residuals do not see: the
+    parameters along it (a group of indices) get an infinite error and correlation +-1 (pinv would
+    report small errors for them, or a negative variance)."""
     _, S, Vt = np.linalg.svd(Ju, full_matrices=False)
     ok = S > SINGULAR * S.max() if S.size and S.max() > 0 else np.zeros(S.size, bool)
     cov = s2 * (Vt[ok].T / S[ok] ** 2) @ Vt[ok] * np.outer(dx_du, dx_du)
@@ -355,14 +358,16 @@ def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = np.where(np.outer(se, se) > 0, cov / np.outer(se, se), 0.0)
     np.fill_diagonal(corr, 1.0)
+    groups = []
     for v in Vt[~ok]:
         involved = np.flatnonzero(np.abs(v) > 0.1)
+        groups.append(involved.tolist())
         se[involved] = np.inf
         for i in involved:
             for j in involved:
                 if i != j:
                     corr[i, j] = np.sign(v[i] * v[j])     # the equally good solutions lie along v
-    return se, corr
+    return se, corr, groups
 
 
 def _jacobian(model, free, data, u, r0, h=DIFF_STEP) -> np.ndarray:

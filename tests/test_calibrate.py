@@ -68,7 +68,7 @@ def test_a_pair_the_data_cannot_separate_is_reported():
     d = JVData(V, np.exp(0.12 * V) * (1 + 0.01 * np.sin(7 * V)), 300.0, "degenerate")
     res = fit([d], [FreeParameter("TCTA.homo_eV", 5.5, 5.9), FreeParameter("poly-TPD.homo_eV", 5.2, 5.6)],
               _Degenerate(), starts=2, progress=False)
-    assert len(res.warnings) == 1 and "cannot separate" in res.warnings[0]
+    assert "cannot separate" in res.warnings[0] and "undetermined" in res.warnings[1] and len(res.warnings) == 2
     assert abs(res.correlation[0, 1]) > 0.95
 
 
@@ -117,11 +117,13 @@ def test_linearised_errors_are_the_gauss_newton_covariance():
     rng = np.random.default_rng(2)
     Ju = rng.standard_normal((12, 3))
     dx = np.array([0.25, 2e-4, 0.2])
-    se, corr = _errors(Ju, 0.3, dx)
+    se, corr, undetermined = _errors(Ju, 0.3, dx)
+    assert undetermined == []
     Jx = Ju / dx
     cov = 0.3 * np.linalg.inv(Jx.T @ Jx)
     assert np.allclose(se, np.sqrt(np.diag(cov)), rtol=1e-10)
     assert np.allclose(corr, cov / np.outer(se, se), rtol=1e-10, atol=1e-14)
     Ju[:, 2] = 2.0 * Ju[:, 0]                                  # a direction the residuals cannot see
-    se, corr = _errors(Ju, 0.3, dx)
+    se, corr, undetermined = _errors(Ju, 0.3, dx)
+    assert undetermined == [[0, 2]]
     assert np.isinf(se[0]) and np.isinf(se[2]) and np.isfinite(se[1]) and corr[0, 2] == pytest.approx(-1.0)
