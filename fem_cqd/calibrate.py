@@ -111,8 +111,8 @@ def valid_names(base: ParameterSet) -> list[str]:
     stack's semiconductor materials, and ``stack.`` + :data:`STACK_KEYS`."""
     from .materials import _UNITS
     from .stack import lim2018
-    lib = lim2018(params=base).library
-    mats = sorted({lay.material for lay in lim2018(params=base).layers if lib[lay.material].kind == "semiconductor"})
+    stack = lim2018(params=base)
+    mats = sorted({lay.material for lay in stack.layers if stack.library[lay.material].kind == "semiconductor"})
     keys = sorted(set(_UNITS) | {"homo_eV", "lumo_eV"})
     return [f"{m}.{k}" for m in mats for k in keys] + [f"stack.{k}" for k in STACK_KEYS]
 
@@ -326,7 +326,7 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     bar.close()
     sol, _ = min(runs, key=lambda s: s[0].cost)
     u = sol.x
-    r = residuals(model, free, data, u)
+    r = sol.fun                                   # the residuals at the best point (unscaled by the loss)
     Ju = _jacobian(model, free, data, u, r)
     se, corr, undetermined = _errors(Ju, float(r @ r) / (m - d_), np.array([p.dvalue_du(ui) for p, ui in zip(free, u)]))
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
@@ -337,7 +337,8 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
                  "not constrain it inside the bounds, and its standard error means nothing"
                  for p, ui in zip(free, u) if min(ui, 1.0 - ui) < AT_BOUND]
     values = {p.name: float(p.value(ui)) for p, ui in zip(free, u)}
-    model_J = [model.jv(values, d) for d in data]
+    split = np.cumsum([d.V.size for d in data])[:-1]
+    model_J = [np.where(rk == FAILED_DECADES, np.nan, d.J * 10.0 ** rk) for d, rk in zip(data, np.split(r, split))]
     return FitResult(parameters=free, values=values, std_errors={p.name: float(e) for p, e in zip(free, se)},
                      correlation=corr, warnings=warnings, cost=float(sol.cost), rms_decades=math.sqrt(float(r @ r) / m),
                      starts=[{"start_u": list(map(float, s0)), "end_u": list(map(float, s.x)), "cost": float(s.cost),
