@@ -45,11 +45,16 @@ AT_BOUND = 1e-3                                  # unit-coordinate distance from
 STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
 XTOL = 1e-8                                      # relative step at which a start stops (scipy default)
-DIFF_STEP = 1e-2                                 # finite-difference step in the unit coordinates: J(V; x) of the
-                                                 # lim2018 column has narrow knees in x near 6.5-7 V (d ln J per
-                                                 # step ~20x its neighbours'; not the absent-carrier holds nor the
-                                                 # quasi-Fermi clip -- both ruled out; cause open) that a 1e-4
-                                                 # step turns into noise in the cost and its gradient
+COLUMN_CELL_NM = 0.5                             # vertical cell of the column's films (MeshOptions.layer_cell_nm).
+# Measured on the lim2018_operating column, J(3.5..8 V) against 0.125-nm cells: 0.5 nm within 1.1 %, 0.25 nm
+# 0.2 %; the 2D default 5 nm 3.8 % and not monotone (2 nm: 8 %, 1 nm: 4.7 %). On 5-nm cells J(V; parameters)
+# is also a saw-tooth: the poly-TPD hole mobility is Poole-Frenkel, mu_0 exp(gamma sqrt F), steep at low
+# field, and the point where the field reverses in the accumulation layer at PEDOT:PSS crosses a cell every
+# ~0.02 eV of poly-TPD HOMO, kinking J by ~0.5 % each time (d ln J / d E_HOMO jumped by 2-5 per eV step of
+# 0.003 eV; with gamma = 0 it is smooth); on 0.5-nm cells the jumps are at the level of the curve's own
+# curvature (max step-to-step change of d ln J / d E 0.33 vs 0.25 smooth).
+DIFF_STEP = 1e-2                                 # finite-difference step in the unit coordinates (the residual
+                                                 # saw-tooth above, left at 0.5-nm cells, is noise to a 1e-4 step)
 LINEAR = "superlu"                               # a column has ~500 unknowns: PARDISO's set-up would dominate
 
 
@@ -153,17 +158,28 @@ def with_values(base: ParameterSet, values: dict, source: str) -> ParameterSet:
 # --- data --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class JVData:
-    """One measured J-V: voltages (V), current densities (A/cm^2, > 0) at temperature T (K)."""
+    """One measured J-V: voltages (V), current densities (A/cm^2, > 0) at temperature T (K) of a
+    device whose stack differs from the base set's by ``stack`` (e.g. ``{"tcta_nm": 20.0}``: a
+    thickness series fitted jointly; keys from :data:`STACK_KEYS`)."""
 
     V: np.ndarray
     J: np.ndarray
     T_K: float = 300.0
     label: str = ""
+    stack: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for k, v in self.stack.items():
+            if k not in STACK_KEYS:
+                raise InputError(f"data set {self.label!r} stack key", k, "one of " + ", ".join(STACK_KEYS))
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise InputError(f"data set {self.label!r} {k}", v, "a finite number > 0 (nm)")
 
 
 def read_jv_csv(path) -> list[JVData]:
-    """Data sets from a CSV with columns ``voltage_V, current_density_A_per_cm2[, T_K]`` (one set per
-    temperature), validated before any solve."""
+    """Data sets from a CSV with columns ``voltage_V, current_density_A_per_cm2[, T_K]`` and optionally
+    stack columns named as :data:`STACK_KEYS` (``tcta_nm``, ``spacer_nm``: devices of a thickness
+    series), one set per temperature and stack, validated before any solve."""
     import csv
     path = Path(path)
     if not path.is_file():
@@ -176,7 +192,8 @@ def read_jv_csv(path) -> list[JVData]:
     missing = [c for c in need if c not in rows[0]]
     if missing:
         raise InputError(f"{path.name} columns", sorted(rows[0]), "columns " + ", ".join(need) + "[, T_K]")
-    cols = need + (("T_K",) if "T_K" in rows[0] else ())
+    extra = tuple(c for c in ("T_K",) + STACK_KEYS if c in rows[0])
+    cols = need + extra
     table = {c: [] for c in cols}
     for i, r in enumerate(rows, start=2):
         for c in cols:
@@ -195,12 +212,21 @@ def read_jv_csv(path) -> list[JVData]:
     T = np.array(table.get("T_K", [300.0] * J.size))
     if np.any(T <= 0):
         raise InputError(f"{path.name} T_K", float(T.min()), "temperatures > 0 K")
+    keys = [c for c in extra if c != "T_K"]
+    for c in keys:
+        bad = np.flatnonzero(np.array(table[c]) <= 0)
+        if bad.size:
+            raise InputError(f"{path.name} {c}", f"{table[c][bad[0]]:g} at lines {(bad + 2).tolist()[:10]}",
+                             "thicknesses > 0 nm")
     V = np.array(table["voltage_V"])
+    group = np.array([T] + [table[c] for c in keys]).T
     out = []
-    for t in np.unique(T):
-        k = np.flatnonzero(T == t)
+    for g in np.unique(group, axis=0):
+        k = np.flatnonzero(np.all(group == g, axis=1))
         k = k[np.argsort(V[k])]
-        out.append(JVData(V[k], J[k], float(t), f"{path.stem} {t:g} K"))
+        stack = {c: float(v) for c, v in zip(keys, g[1:])}
+        label = " ".join([path.stem, f"{g[0]:g} K"] + [f"{c} {v:g}" for c, v in stack.items()])
+        out.append(JVData(V[k], J[k], float(g[0]), label, stack))
     return out
 
 
@@ -212,25 +238,29 @@ class ColumnModel:
     voltage warm-started from the previous call's solution for the same data set and voltage."""
 
     def __init__(self, base="lim2018_operating", options=None, width_nm: float = 10.0):
+        """``options``: the column's MeshOptions (default: ``COLUMN_CELL_NM`` cells in every film)."""
         from .mesh import MeshOptions
         self.base = base if isinstance(base, ParameterSet) else load_parameter_set(base)
-        self.options = options or MeshOptions()
+        self.options = options or MeshOptions(layer_cell_nm=COLUMN_CELL_NM)
         self.width_nm = width_nm
         self._warm = {}
         self.evaluations = 0
 
-    def device(self, values: dict, T_K: float):
+    def device(self, values: dict, T_K: float, stack_values: dict | None = None):
+        """The column device at the free ``values`` and a data set's ``stack_values`` (MeshOptions
+        ``self.options``), isothermal at ``T_K``."""
         from .electrical import Contact, build_device
         from .mesh import column_mesh
         from .stack import lim2018
-        stack = lim2018("planar", params=with_values(self.base, values, "fit trial"))
+        fixed = {f"stack.{k}": v for k, v in (stack_values or {}).items()}
+        stack = lim2018("planar", params=with_values(self.base, {**values, **fixed}, "fit trial"))
         tm = column_mesh(stack, self.options, width_nm=self.width_nm)
         return build_device(tm, [Contact("anode"), Contact("cathode")], T=T_K)
 
     def jv(self, values: dict, data: JVData) -> np.ndarray:
         from .electrical import solve_bias, solve_equilibrium
         self.evaluations += 1
-        dev = self.device(values, data.T_K)
+        dev = self.device(values, data.T_K, data.stack)
         area = self.width_nm * 1e-9 * 1e4            # I in A per metre of depth / (width x 1e4 cm^2/m^2) = A/cm^2
         J = np.full(data.V.size, np.nan)
         prev = None
@@ -309,6 +339,11 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     d_ = len(free)
     if m <= d_:
         raise InputError("data points", m, f"more points than free parameters ({d_})")
+    for d in data:
+        for k in d.stack:
+            if f"stack.{k}" in {p.name for p in free}:
+                raise InputError("free parameter name", f"stack.{k}",
+                                 f"a value the data do not fix (data set {d.label!r} gives {k} = {d.stack[k]:g})")
     if int(starts) != starts or starts < 1:
         raise InputError("starts", starts, "an integer >= 1")
     u0 = [[p.unit_of(p.initial) if p.initial is not None else 0.5 for p in free]]
@@ -414,7 +449,7 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         "correlation": {"names": names, "matrix": result.correlation.tolist()},
         "warnings": result.warnings, "rms_decades": result.rms_decades, "cost": result.cost,
         "starts": result.starts, "model_evaluations": result.evaluations, "base_parameter_set": result.base.name,
-        "data": [{"label": d.label, "T_K": d.T_K, "V": d.V.tolist(), "J_measured": d.J.tolist(),
+        "data": [{"label": d.label, "T_K": d.T_K, "stack": d.stack, "V": d.V.tolist(), "J_measured": d.J.tolist(),
                   "J_model": Jm.tolist()} for d, Jm in zip(result.data, result.model_J)],
         "headline": [f"{n} = {result.values[n]:.6g} +- {result.std_errors[n]:.2g}" for n in names]
         + [f"rms misfit {result.rms_decades:.3g} decades"] + [f"warning: {w}" for w in result.warnings],
@@ -434,17 +469,17 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, 
     """The fitted parameters in the 2D device (isothermal, the data sets' temperatures): J over the
     aperture (terminal current / aperture area, as a measurement reads it) at the data voltages, and
     its ratio to the 1D column the fit used -- current spreading and the aperture edge's crowding,
-    which the column leaves out. One dict per data set."""
+    which the column leaves out. One dict per data set (each with its own stack values)."""
     from .electrical import Contact, build_device, ramp
     from .mesh import build_mesh
     from .stack import lim2018
-    stack = lim2018(geometry, params=with_values(result.base, result.values, "fit"))
-    dm = build_mesh(stack, options)
-    a = stack.aperture_half_width_um * 1e-6
-    area = math.pi * a * a if geometry == "axisymmetric" else a
     out = []
     for d, J1 in zip(result.data, result.model_J):
-        dev = build_device(dm.electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
+        fixed = {f"stack.{k}": v for k, v in d.stack.items()}
+        stack = lim2018(geometry, params=with_values(result.base, {**result.values, **fixed}, "fit"))
+        a = stack.aperture_half_width_um * 1e-6
+        area = math.pi * a * a if geometry == "axisymmetric" else a
+        dev = build_device(build_mesh(stack, options).electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
         stopped = None
         try:
             states = ramp(dev, "anode", d.V, progress=progress)

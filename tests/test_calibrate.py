@@ -52,6 +52,21 @@ def test_fit_recovers_a_known_hole_barrier(model, tmp_path):
     assert s["headline"][0].startswith("TCTA.homo_eV = ")
 
 
+def test_joint_fit_over_a_thickness_series(model):
+    """Two devices that differ in TCTA thickness, fitted jointly: each data set is modelled with its own
+    stack (the thicker device passes less current), and the shared parameters come back."""
+    truth = {"TCTA.homo_eV": 5.74, "TCTA.mu_p_cm2_per_Vs": 1.5e-4}
+    data = [JVData(V, model.jv(truth, JVData(V, np.ones_like(V), 300.0, f"truth {t}", {"tcta_nm": t})), 300.0,
+                   f"tcta {t} nm", {"tcta_nm": t}) for t in (10.0, 20.0)]
+    assert np.all(data[1].J < data[0].J)
+    res = fit(data, [FreeParameter("TCTA.homo_eV", 5.6, 5.85),
+                     FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True)],
+              ColumnModel("lim2018_operating", COARSE), starts=1, progress=False)
+    assert res.values["TCTA.homo_eV"] == pytest.approx(5.74, abs=2e-3)
+    assert res.values["TCTA.mu_p_cm2_per_Vs"] == pytest.approx(1.5e-4, rel=2e-2)
+    assert res.rms_decades < 1e-3
+
+
 class _Degenerate:
     """A model whose J depends on the sum of two parameters only (J = exp((x1 + x2 - 11) V))."""
 
@@ -105,6 +120,18 @@ def test_bad_input_is_refused_before_any_solve(tmp_path):
     csv.write_text("voltage_V,current_density_A_per_cm2,T_K\n1,1,300\n2,2,300\n1,3,320\n")
     sets = read_jv_csv(csv)
     assert [d.T_K for d in sets] == [300.0, 320.0] and sets[0].J.tolist() == [1.0, 2.0]
+    csv.write_text("voltage_V,current_density_A_per_cm2,tcta_nm\n1,1,10\n2,2,10\n1,3,20\n")   # a thickness series
+    sets = read_jv_csv(csv)
+    assert [d.stack for d in sets] == [{"tcta_nm": 10.0}, {"tcta_nm": 20.0}] and sets[1].J.tolist() == [3.0]
+    csv.write_text("voltage_V,current_density_A_per_cm2,tcta_nm\n1,1,10\n2,2,0\n")
+    with pytest.raises(InputError, match=r"tcta_nm.*lines \[3\]"):
+        read_jv_csv(csv)
+    with pytest.raises(InputError, match="stack key"):
+        JVData(V, np.ones_like(V), 300.0, "x", {"ito_nm": 100.0})
+    with pytest.raises(InputError, match="the data do not fix"):        # fitted and fixed at once
+        fit([JVData(V, np.ones_like(V), 300.0, "x", {"tcta_nm": 20.0})], [FreeParameter("stack.tcta_nm", 5, 30)],
+            progress=False)
+    csv.write_text("voltage_V,current_density_A_per_cm2,T_K\n1,1,300\n2,2,300\n1,3,320\n")
     out = tmp_path / "fit_out"
     assert main(["fit", str(csv), "--param", "TCTA.nope=1:2", "--out", str(out)]) == 2
     assert main(["fit", str(csv), "--param", "TCTA.homo_eV=5.9:5.5", "--out", str(out)]) == 2
