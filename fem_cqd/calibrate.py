@@ -3,9 +3,11 @@
 Free parameters are named ``MATERIAL.key`` with the material library's TOML keys (units in the names,
 e.g. ``TCTA.homo_eV``, ``TCTA.mu_p_cm2_per_Vs``) or ``stack.key`` with a keyword of the stack
 function (``stack.spacer_nm``, ``stack.tcta_nm``), each with bounds and optionally a log scale. The
-model is the column through the aperture centre (:func:`fem_cqd.mesh.column_mesh`: a 1D device,
-isothermal at each data set's temperature) of the lim2018 stack with a base parameter set and the
-free values applied. The fit minimises
+model is the column through the aperture centre (:func:`fem_cqd.mesh.column_mesh`: a 1D device on
+``COLUMN_CELL_NM`` film cells, isothermal at each data set's temperature) of the lim2018 stack with
+a base parameter set, the free values and each data set's own stack values applied (a thickness
+series: ``JVData.stack``, CSV columns ``tcta_nm`` / ``spacer_nm``); all data sets -- temperatures
+and thicknesses -- are fitted jointly. The fit minimises
 
     sum_i rho( w_i (log10 J_model(V_i; x) - log10 J_measured,i)^2 )
 
@@ -435,7 +437,7 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
             res.append({"x": d.V.tolist(), "y": (np.log10(Jm) - np.log10(d.J)).tolist(), "label": d.label,
                         "style": "o-"})
     for c in confirmation or []:
-        curves.append({"x": c["V"], "y": c["J_2d"], "label": f"2D {c['geometry']} at the fit {c['T_K']:g} K",
+        curves.append({"x": c["V"], "y": c["J_2d"], "label": f"2D {c['geometry']} at the fit, {c['label']}",
                        "style": "--"})
     viz.line_plot(out / "fit.png", curves, xlabel="anode voltage (V)", ylabel="J (A/cm2)", logy=True,
                   title="fem-cqd fit: aperture-centre column")

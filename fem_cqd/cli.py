@@ -163,7 +163,8 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_run)
     f = sub.add_parser("fit", help="fit model parameters to a measured J-V (CSV: voltage_V, "
                                    "current_density_A_per_cm2[, T_K])")
-    f.add_argument("data", help="CSV file")
+    f.add_argument("data", help="CSV: voltage_V, current_density_A_per_cm2[, T_K][, tcta_nm][, spacer_nm]; one J-V per "
+                   "temperature and stack, all fitted jointly")
     f.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI[:log]",
                    help="a free parameter, e.g. TCTA.homo_eV=5.5:5.9 or TCTA.mu_p_cm2_per_Vs=1e-5:1e-3:log")
     f.add_argument("--base", default="lim2018_operating", help="parameter set the fit starts from (name or TOML)")
