@@ -162,15 +162,20 @@ def with_values(base: ParameterSet, values: dict, source: str) -> ParameterSet:
 class JVData:
     """One measured J-V: voltages (V), current densities (A/cm^2, > 0) at temperature T (K) of a
     device whose stack differs from the base set's by ``stack`` (e.g. ``{"tcta_nm": 20.0}``: a
-    thickness series fitted jointly; keys from :data:`STACK_KEYS`)."""
+    thickness series fitted jointly; keys from :data:`STACK_KEYS`), of kind ``device``
+    (:data:`fem_cqd.stack.DEVICES`: the ``"pin"`` diode or its ``"hole_only"`` companion)."""
 
     V: np.ndarray
     J: np.ndarray
     T_K: float = 300.0
     label: str = ""
     stack: dict = field(default_factory=dict)
+    device: str = "pin"
 
     def __post_init__(self):
+        from .errors import check_choice
+        from .stack import DEVICES
+        check_choice(f"data set {self.label!r} device", self.device, DEVICES)
         for k, v in self.stack.items():
             if k not in STACK_KEYS:
                 raise InputError(f"data set {self.label!r} stack key", k, "one of " + ", ".join(STACK_KEYS))
@@ -179,9 +184,10 @@ class JVData:
 
 
 def read_jv_csv(path) -> list[JVData]:
-    """Data sets from a CSV with columns ``voltage_V, current_density_A_per_cm2[, T_K]`` and optionally
+    """Data sets from a CSV with columns ``voltage_V, current_density_A_per_cm2[, T_K]``, optionally
     stack columns named as :data:`STACK_KEYS` (``tcta_nm``, ``spacer_nm``: devices of a thickness
-    series), one set per temperature and stack, validated before any solve."""
+    series) and ``device`` (``pin`` or ``hole_only``), one set per temperature, stack and device,
+    validated before any solve."""
     import csv
     path = Path(path)
     if not path.is_file():
@@ -197,6 +203,11 @@ def read_jv_csv(path) -> list[JVData]:
     extra = tuple(c for c in ("T_K",) + STACK_KEYS if c in rows[0])
     cols = need + extra
     table = {c: [] for c in cols}
+    kinds = [(r.get("device") or "").strip() or "pin" for r in rows] if "device" in rows[0] else ["pin"] * len(rows)
+    from .stack import DEVICES
+    for i, k in enumerate(kinds, start=2):
+        if k not in DEVICES:
+            raise InputError(f"{path.name} line {i} device", k, "one of " + ", ".join(DEVICES))
     for i, r in enumerate(rows, start=2):
         for c in cols:
             try:
@@ -221,14 +232,17 @@ def read_jv_csv(path) -> list[JVData]:
             raise InputError(f"{path.name} {c}", f"{table[c][bad[0]]:g} at lines {(bad + 2).tolist()[:10]}",
                              "thicknesses > 0 nm")
     V = np.array(table["voltage_V"])
-    group = np.array([T] + [table[c] for c in keys]).T
+    kind_index = np.array([DEVICES.index(k) for k in kinds], float)
+    group = np.array([kind_index, T] + [table[c] for c in keys]).T
     out = []
     for g in np.unique(group, axis=0):
         k = np.flatnonzero(np.all(group == g, axis=1))
         k = k[np.argsort(V[k])]
-        stack = {c: float(v) for c, v in zip(keys, g[1:])}
-        label = " ".join([path.stem, f"{g[0]:g} K"] + [f"{c} {v:g}" for c, v in stack.items()])
-        out.append(JVData(V[k], J[k], float(g[0]), label, stack))
+        stack = {c: float(v) for c, v in zip(keys, g[2:])}
+        device = DEVICES[int(g[0])]
+        label = " ".join([path.stem] + ([device] if device != "pin" else []) + [f"{g[1]:g} K"]
+                         + [f"{c} {v:g}" for c, v in stack.items()])
+        out.append(JVData(V[k], J[k], float(g[1]), label, stack, device))
     return out
 
 
@@ -248,26 +262,26 @@ class ColumnModel:
         self._warm = {}
         self.evaluations = 0
 
-    def device(self, values: dict, T_K: float, stack_values: dict | None = None):
-        """The column device at the free ``values`` and a data set's ``stack_values`` (MeshOptions
-        ``self.options``), isothermal at ``T_K``."""
+    def device(self, values: dict, T_K: float, stack_values: dict | None = None, kind: str = "pin"):
+        """The column device of kind ``kind`` (pin or hole_only) at the free ``values`` and a data
+        set's ``stack_values`` (MeshOptions ``self.options``), isothermal at ``T_K``."""
         from .electrical import Contact, build_device
         from .mesh import column_mesh
         from .stack import lim2018
         fixed = {f"stack.{k}": v for k, v in (stack_values or {}).items()}
-        stack = lim2018("planar", params=with_values(self.base, {**values, **fixed}, "fit trial"))
+        stack = lim2018("planar", params=with_values(self.base, {**values, **fixed}, "fit trial"), device=kind)
         tm = column_mesh(stack, self.options, width_nm=self.width_nm)
         return build_device(tm, [Contact("anode"), Contact("cathode")], T=T_K)
 
     def jv(self, values: dict, data: JVData) -> np.ndarray:
         from .electrical import solve_bias, solve_equilibrium
         self.evaluations += 1
-        dev = self.device(values, data.T_K, data.stack)
+        dev = self.device(values, data.T_K, data.stack, data.device)
         area = self.width_nm * 1e-9 * 1e4            # I in A per metre of depth / (width x 1e4 cm^2/m^2) = A/cm^2
         J = np.full(data.V.size, np.nan)
         prev = None
         for k, V in enumerate(data.V):
-            key = (data.label, data.T_K, float(V), dev.n_nodes)   # a thickness may change the mesh
+            key = (data.label, data.device, tuple(sorted(data.stack.items())), data.T_K, float(V))
             st = None
             # the last parameter point's state at this voltage, else continuation from V_k-1 (or equilibrium)
             for start in (self._warm.get(key), prev if prev is not None else "equilibrium"):
@@ -451,7 +465,8 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         "correlation": {"names": names, "matrix": result.correlation.tolist()},
         "warnings": result.warnings, "rms_decades": result.rms_decades, "cost": result.cost,
         "starts": result.starts, "model_evaluations": result.evaluations, "base_parameter_set": result.base.name,
-        "data": [{"label": d.label, "T_K": d.T_K, "stack": d.stack, "V": d.V.tolist(), "J_measured": d.J.tolist(),
+        "data": [{"label": d.label, "T_K": d.T_K, "stack": d.stack, "device": d.device, "V": d.V.tolist(),
+                  "J_measured": d.J.tolist(),
                   "J_model": Jm.tolist()} for d, Jm in zip(result.data, result.model_J)],
         "headline": [f"{n} = {result.values[n]:.6g} +- {result.std_errors[n]:.2g}" for n in names]
         + [f"rms misfit {result.rms_decades:.3g} decades"] + [f"warning: {w}" for w in result.warnings],
@@ -478,7 +493,7 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, 
     out = []
     for d, J1 in zip(result.data, result.model_J):
         fixed = {f"stack.{k}": v for k, v in d.stack.items()}
-        stack = lim2018(geometry, params=with_values(result.base, {**result.values, **fixed}, "fit"))
+        stack = lim2018(geometry, params=with_values(result.base, {**result.values, **fixed}, "fit"), device=d.device)
         a = stack.aperture_half_width_um * 1e-6
         area = math.pi * a * a if geometry == "axisymmetric" else a
         dev = build_device(build_mesh(stack, options).electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)

@@ -118,7 +118,7 @@ class Stack:
     geometry: str = "planar"
     half_width_um: float = 2000.0
     electrical_half_width_um: float | None = None
-    qd_layer: str = "CQD"
+    qd_layer: str | None = "CQD"
     thermal: ThermalBoundary = field(default_factory=ThermalBoundary)
     description: str = ""
     library: MaterialLibrary | None = field(default=None, compare=False, repr=False)
@@ -144,8 +144,9 @@ class Stack:
             raise InputError("spacer.on", self.spacer.on, "the name of a layer that has another layer above it: " + ", ".join(names[:-1]))
         if self.fill_layer not in names:
             raise InputError("spacer.fill", self.spacer.fill, "the name of a layer: " + ", ".join(names))
-        if self.qd_layer not in names:
-            raise InputError("qd_layer", self.qd_layer, "the name of a layer: " + ", ".join(names))
+        if self.qd_layer is not None and self.qd_layer not in names:
+            raise InputError("qd_layer", self.qd_layer, "the name of a layer (or None: no emitter, e.g. a hole-only "
+                             "device): " + ", ".join(names))
         if self.spacer.width_um / 2 >= self.half_width_um:
             raise InputError("spacer.width_um", self.spacer.width_um,
                              f"less than the device width 2*half_width_um = {2 * self.half_width_um:g} um")
@@ -204,7 +205,7 @@ class Stack:
 
 def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str = "glass",
             spacer_material: str = "LiF", spacer_nm: float | None = None, fill: str | None = None,
-            tcta_nm: float | None = None, params=None, **overrides) -> Stack:
+            tcta_nm: float | None = None, params=None, device: str = "pin", **overrides) -> Stack:
     """The current-focusing p-i-n stack of Lim, Park & Klimov, Nat. Mater. 17, 42 (2018).
 
     From the paper: ITO / PEDOT:PSS / poly-TPD / TCTA hole side, a 1-2 monolayer QD film, ZnO
@@ -216,6 +217,11 @@ def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str
     the QDs only through the aperture, crossing tcta_nm + spacer_nm of TCTA there); glass
     substrate 0.7 mm whose far face is held at ambient; top surface in still air
     (h = 10 W/m^2K); device 4 mm wide.
+
+    ``device``: ``"pin"`` (the light-emitting diode above) or ``"hole_only"``, its hole-only
+    companion for calibration -- the same hole side, spacer and aperture, with the QD film, ZnO and Al
+    replaced by a 100 nm Au top contact (W_F 5.1 eV: holes leave through it, and electrons, 2.7 eV
+    above TCTA's LUMO, cannot enter); it has no emitter (``qd_layer`` None).
 
     ``params``: a parameter set (name, path or :class:`~fem_cqd.paramsets.ParameterSet`, e.g.
     ``"lim2018_operating"``) whose stack values fill the arguments left at None and whose material
@@ -234,23 +240,26 @@ def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str
     spacer_nm = spacer_nm if spacer_nm is not None else given.get("spacer_nm", 50.0)
     fill = fill if fill is not None else given.get("fill", "TCTA")
     tcta_nm = tcta_nm if tcta_nm is not None else given.get("tcta_nm", 10.0)
-    layers = (
+    check_choice("device", device, DEVICES)
+    hole_side = (
         Layer("ITO", "ITO", 120.0),
         Layer("PEDOT:PSS", "PEDOT:PSS", 40.0),
         Layer("poly-TPD", "poly-TPD", 30.0),
         Layer("TCTA", "TCTA", tcta_nm),
-        Layer("CQD", "CQD", 20.0),
-        Layer("ZnO", "ZnO", 50.0),
-        Layer("Al", "Al", 100.0),
     )
+    if device == "pin":
+        layers = hole_side + (Layer("CQD", "CQD", 20.0), Layer("ZnO", "ZnO", 50.0), Layer("Al", "Al", 100.0))
+    else:
+        layers = hole_side + (Layer("Au", "Au", 100.0),)
     kwargs = dict(
         layers=layers,
         spacer=Spacer(material=spacer_material, thickness_nm=spacer_nm, width_um=aperture_um, on="TCTA", fill=fill),
         substrate=Substrate(material=substrate, thickness_um=700.0),
         geometry=geometry,
         half_width_um=2000.0,
-        qd_layer="CQD",
-        description="Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) current-focusing stack; thicknesses assumed"
+        qd_layer="CQD" if device == "pin" else None,
+        description="Lim, Park & Klimov, Nat. Mater. 17, 42 (2018) current-focusing stack"
+                    + ("" if device == "pin" else " (hole-only companion: Au top contact)") + "; thicknesses assumed"
                     + (f"; parameter set {ps.name!r}" if ps is not None else ""),
     )
     if ps is not None:
@@ -261,3 +270,4 @@ def lim2018(geometry: str = "planar", aperture_um: float = 100.0, substrate: str
 
 
 PUBLISHED = {"lim2018": lim2018}
+DEVICES = ("pin", "hole_only")          # lim2018's device kinds

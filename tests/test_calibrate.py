@@ -67,6 +67,22 @@ def test_joint_fit_over_a_thickness_series(model):
     assert res.rms_decades < 1e-3
 
 
+def test_joint_fit_of_a_diode_and_its_hole_only_companion(model):
+    """The hole-only device (Au top contact, no QD film) passes holes only and is far more sensitive to
+    the TCTA hole mobility than the diode; fitted jointly with the diode, both values come back."""
+    truth = {"TCTA.homo_eV": 5.74, "TCTA.mu_p_cm2_per_Vs": 1.5e-4}
+    data = [JVData(V, model.jv(truth, JVData(V, np.ones_like(V), 300.0, f"truth {k}", device=k)), 300.0, k, device=k)
+            for k in ("pin", "hole_only")]
+    assert np.all(data[1].J > 10 * data[0].J)
+    dev = model.device({}, 300.0, kind="hole_only")
+    assert "CQD" not in dev.tmesh.region_names and "Au" in dev.tmesh.region_names
+    res = fit(data, [FreeParameter("TCTA.homo_eV", 5.6, 5.85),
+                     FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True)],
+              ColumnModel("lim2018_operating", COARSE), starts=1, progress=False)
+    assert res.values["TCTA.homo_eV"] == pytest.approx(5.74, abs=2e-3)
+    assert res.values["TCTA.mu_p_cm2_per_Vs"] == pytest.approx(1.5e-4, rel=2e-2)
+
+
 class _Degenerate:
     """A model whose J depends on the sum of two parameters only (J = exp((x1 + x2 - 11) V))."""
 
@@ -123,6 +139,12 @@ def test_bad_input_is_refused_before_any_solve(tmp_path):
     csv.write_text("voltage_V,current_density_A_per_cm2,tcta_nm\n1,1,10\n2,2,10\n1,3,20\n")   # a thickness series
     sets = read_jv_csv(csv)
     assert [d.stack for d in sets] == [{"tcta_nm": 10.0}, {"tcta_nm": 20.0}] and sets[1].J.tolist() == [3.0]
+    csv.write_text("voltage_V,current_density_A_per_cm2,device\n1,1,pin\n2,2,hole_only\n3,4,\n")   # device kinds
+    sets = read_jv_csv(csv)
+    assert [(d.device, d.J.tolist()) for d in sets] == [("pin", [1.0, 4.0]), ("hole_only", [2.0])]
+    csv.write_text("voltage_V,current_density_A_per_cm2,device\n1,1,pin\n2,2,electron\n")
+    with pytest.raises(InputError, match="line 3 device"):
+        read_jv_csv(csv)
     csv.write_text("voltage_V,current_density_A_per_cm2,tcta_nm\n1,1,10\n2,2,0\n")
     with pytest.raises(InputError, match=r"tcta_nm.*lines \[3\]"):
         read_jv_csv(csv)

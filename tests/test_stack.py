@@ -11,6 +11,10 @@ def test_lim2018_stack_is_the_current_focusing_p_i_n_device():
     assert 70 <= s.spacer.width_um <= 100
     assert s.qd_layer == "CQD" and s.fill_layer == "TCTA"
     s.check_materials()
+    h = lim2018(device="hole_only")            # its hole-only companion: Au instead of QD film / ZnO / Al
+    assert [lay.material for lay in h.layers] == ["ITO", "PEDOT:PSS", "poly-TPD", "TCTA", "Au"]
+    assert h.qd_layer is None and h.spacer == s.spacer
+    h.check_materials()
 
 
 @pytest.mark.parametrize("make, field", [
@@ -25,6 +29,7 @@ def test_lim2018_stack_is_the_current_focusing_p_i_n_device():
     (lambda: lim2018(geometry="3d"), "geometry"),
     (lambda: lim2018(spacer=Spacer(on="nope")), "spacer.on"),
     (lambda: lim2018(qd_layer="PbS"), "qd_layer"),
+    (lambda: lim2018(device="electron_only"), "device"),
     (lambda: lim2018(electrical_half_width_um=10.0), "electrical_half_width_um"),
 ])
 def test_bad_stack_input_names_the_field(make, field):
