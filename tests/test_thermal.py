@@ -16,6 +16,7 @@ import thermal_analytic as ta  # noqa: E402
 
 from fem_cqd import analytic  # noqa: E402
 from fem_cqd import thermal as th  # noqa: E402
+from fem_cqd.thermal.assembly import _boundary_terms  # noqa: E402
 from fem_cqd.errors import ConvergenceError, InputError  # noqa: E402
 from fem_cqd.materials import Material  # noqa: E402
 from fem_cqd.regions import TaggedMesh  # noqa: E402
@@ -61,7 +62,7 @@ def test_operators_equal_scikit_fem(geo):
     assert np.allclose(d, np.asarray(M_ref.sum(axis=1)).ravel(), rtol=1e-12)
     fb = skfem.FacetBasis(tm.mesh, skfem.ElementTriP1(), facets=tm.boundary("right"), intorder=4)
     R_ref = skfem.asm(skfem.BilinearForm(lambda u, v, w: wf(w) * 7.0 * u * v), fb)
-    rW, rd, rl, *_ = th._boundary_terms(tmesh, {"right": th.Robin(7.0, 290.0)})
+    rW, rd, rl, *_ = _boundary_terms(tmesh, {"right": th.Robin(7.0, 290.0)})
     assert abs(tmesh.to_csr(rW, rW, rd) - R_ref).max() < 1e-12 * abs(R_ref).max()
 
 

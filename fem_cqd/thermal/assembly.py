@@ -1,0 +1,171 @@
+r"""Input checks and assembly helpers shared by the steady and transient solves: validated boundary
+conditions and source arrays, the load vector, the Robin and Dirichlet terms, Dirichlet elimination,
+and the linear solver.
+
+* Sources: nodal volumetric densities [W/m^3] are lumped (``b_i = q_i V_i``, ``V_i = int w phi_i``);
+  element densities [W/m^3] and surface fluxes [W/m^2] are integrated exactly; nodal powers [W, or
+  W/m in planar geometry] are added as they are (the electrical solver's edge-wise Joule heat).
+* Linear solves: SuperLU (``MMD_AT_PLUS_A``) below ``AUTO_DIRECT_LIMIT`` unknowns, else pyamg
+  Ruge-Stueben-preconditioned CG; choose with ``solver="direct" | "amg" | "auto"``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..errors import ConvergenceError, InputError, check_choice, check_finite, check_positive, check_range
+from ..limits import MAX_HEAT_TRANSFER_W_PER_M2K, MAX_TEMPERATURE_K
+from ..regions import TaggedMesh
+from .conditions import Adiabatic, Dirichlet, Robin
+from .operator import ThermalMesh
+
+AUTO_DIRECT_LIMIT = 200_000
+SOLVERS = ("auto", "direct", "amg")
+
+
+def _check_temperature(field: str, value) -> float:
+    check_positive(field, value)
+    return check_range(field, value, 0.0, MAX_TEMPERATURE_K, "K", "fem_cqd.limits.MAX_TEMPERATURE_K")
+
+
+def _check_bcs(tm: TaggedMesh, bcs):
+    bcs = dict(bcs or {})
+    for name, bc in bcs.items():
+        tm.boundary(name)
+        if isinstance(bc, Dirichlet):
+            _check_temperature(f"bcs[{name!r}].T", bc.T)
+        elif isinstance(bc, Robin):
+            check_positive(f"bcs[{name!r}].h", bc.h, allow_zero=True)
+            check_range(f"bcs[{name!r}].h", bc.h, 0.0, MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
+                        "fem_cqd.limits.MAX_HEAT_TRANSFER_W_PER_M2K")
+            _check_temperature(f"bcs[{name!r}].T_amb", bc.T_amb)
+        elif not isinstance(bc, Adiabatic):
+            raise InputError(f"bcs[{name!r}]", bc, "Dirichlet(T), Robin(h, T_amb) or Adiabatic()")
+    return bcs
+
+
+def _check_array(field_name, value, n, what):
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise InputError(field_name, f"shape {arr.shape}", f"a scalar or shape ({n},): one value per {what}")
+    check_finite(field_name, arr)
+    return arr
+
+
+class _Sources:
+    """Validated source terms; ``vector(tmesh)`` gives the load at amplitude 1."""
+
+    def __init__(self, tm, q_node, q_element, node_power, surface_flux):
+        n, ne = tm.mesh.p.shape[1], tm.mesh.t.shape[1]
+        self.q_node = _check_array("q_node", q_node, n, "node [W/m^3]")
+        self.q_element = _check_array("q_element", q_element, ne, "element [W/m^3]")
+        self.node_power = _check_array("node_power", node_power, n, "node [W, W/m in planar]")
+        self.surface_flux = {}
+        for name, q in dict(surface_flux or {}).items():
+            nf = tm.boundary(name).size
+            self.surface_flux[name] = _check_array(f"surface_flux[{name!r}]", q, nf, f"facet of boundary {name!r} [W/m^2]")
+
+    def vector(self, tmesh: ThermalMesh):
+        b = np.zeros(tmesh.n_dofs)
+        if self.q_node is not None:
+            b += tmesh.volume * self.q_node[tmesh.dof_node]
+        if self.q_element is not None:
+            b += np.bincount(tmesh.dof_t.ravel(), weights=(self.q_element * tmesh.node_weight).ravel(), minlength=tmesh.n_dofs)
+        if self.node_power is not None:
+            b[: tmesh.n_nodes] += self.node_power
+        for name, q in self.surface_flux.items():
+            dofs, L, r, _ = tmesh.boundary_data(name)
+            la, lb = tmesh._facet_load(L, r)
+            b += np.bincount(dofs[0], weights=q * la, minlength=tmesh.n_dofs)
+            b += np.bincount(dofs[1], weights=q * lb, minlength=tmesh.n_dofs)
+        return b
+
+
+def _boundary_terms(tmesh: ThermalMesh, bcs):
+    """Robin operator (edge form), Robin load, Dirichlet mask/values and per-boundary bookkeeping."""
+    nE, n = tmesh.edges.shape[1], tmesh.n_dofs
+    W = np.zeros(nE)
+    diag = np.zeros(n)
+    load = np.zeros(n)
+    dmask = np.zeros(n, dtype=bool)
+    dval = np.zeros(n)
+    dirichlet_owner = {}
+    robin = {}
+    for name, bc in bcs.items():
+        if isinstance(bc, Adiabatic):
+            continue
+        dofs, L, r, eidx = tmesh.boundary_data(name)
+        if isinstance(bc, Dirichlet):
+            nodes = np.unique(dofs)
+            new = nodes[~dmask[nodes]]
+            dmask[nodes] = True
+            dval[nodes] = bc.T
+            dirichlet_owner[name] = new
+        else:
+            maa, mbb, mab = tmesh._facet_mass(L, r)
+            la, lb = tmesh._facet_load(L, r)
+            np.add.at(diag, dofs[0], bc.h * maa)
+            np.add.at(diag, dofs[1], bc.h * mbb)
+            np.add.at(W, eidx, bc.h * mab)
+            load += np.bincount(dofs[0], weights=bc.h * bc.T_amb * la, minlength=n)
+            load += np.bincount(dofs[1], weights=bc.h * bc.T_amb * lb, minlength=n)
+            robin[name] = (bc, dofs, maa, mbb, mab, la, lb)
+    return W, diag, load, dmask, dval, dirichlet_owner, robin
+
+
+def _eliminate(tmesh, up, lo, diag, rhs, dmask, dval):
+    """Symmetric Dirichlet elimination in edge form: rows/columns of fixed dofs -> identity."""
+    e0, e1 = tmesh.edges
+    d0, d1 = dmask[e0], dmask[e1]
+    symmetric = lo is None
+    lo = up if symmetric else lo
+    rhs = rhs.copy()
+    n = tmesh.n_dofs
+    if dval is not None and np.any(dval[dmask] != 0):
+        rhs -= np.bincount(e0, weights=np.where(d1 & ~d0, up * dval[e1], 0.0), minlength=n)
+        rhs -= np.bincount(e1, weights=np.where(d0 & ~d1, lo * dval[e0], 0.0), minlength=n)
+    cut = d0 | d1
+    up = np.where(cut, 0.0, up)
+    lo = up if symmetric else np.where(cut, 0.0, lo)
+    diag = np.where(dmask, 1.0, diag)
+    rhs[dmask] = 0.0 if dval is None else dval[dmask]
+    return up, lo, diag, rhs
+
+
+def _resolve_solver(solver, n):
+    check_choice("solver", solver, SOLVERS)
+    if solver == "auto":
+        return "direct" if n < AUTO_DIRECT_LIMIT else "amg"
+    return solver
+
+
+def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
+    """A callable ``solve(b, x0)`` for matrix ``A`` (SuperLU or AMG-preconditioned CG)."""
+    if kind == "direct":
+        lu = spla.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
+        return lambda b, x0=None: lu.solve(b)
+    import pyamg
+
+    A = A.copy()
+    A.eliminate_zeros()
+    # sparse LU on the coarsest level: the default dense pseudo-inverse costs ~0.1 s per V-cycle
+    ml = pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu")
+    M = ml.aspreconditioner(cycle="V")
+
+    def solve(b, x0=None):
+        # solve for the correction to x0 so that rtol applies to the change, not to 300 K offsets
+        r0 = b if x0 is None else b - A @ x0
+        nb = np.linalg.norm(r0)
+        if nb == 0:
+            return np.zeros_like(b) if x0 is None else x0.copy()
+        d, info = spla.cg(A, r0, rtol=rtol, atol=0.0, maxiter=500, M=M)
+        if info != 0:
+            raise ConvergenceError(f"AMG-preconditioned CG did not converge (info={info}); try solver='direct'", None)
+        return d if x0 is None else x0 + d
+
+    return solve

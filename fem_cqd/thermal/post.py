@@ -1,0 +1,55 @@
+r"""Post-processing of thermal results: mean temperature over a region or a boundary, and the
+thermal resistance (mean rise over the heating power).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import InputError
+from .state import ThermalState
+
+
+def _dofs_of(state_or_history, T):
+    tmesh = state_or_history.thermal_mesh
+    if T is None:
+        T = state_or_history.T_dofs
+    return tmesh, np.asarray(T)
+
+
+def mean_temperature(state, region: str | None = None, boundary: str | None = None, T=None) -> float:
+    """Mean temperature [K] over a region (volume mean, w-weighted) or a boundary (surface mean).
+
+    ``state`` is a ThermalState (or ThermalHistory with ``T`` one row of ``T_dofs``). Exactly one of
+    ``region`` and ``boundary``.
+    """
+    tmesh, Td = _dofs_of(state, T)
+    if (region is None) == (boundary is None):
+        raise InputError("region/boundary", (region, boundary), "exactly one of a region name or a boundary name")
+    if region is not None:
+        elts = tmesh.tm.elements_of(region)
+        nw = tmesh.node_weight[:, elts]
+        return float(np.sum(nw * Td[tmesh.dof_t[:, elts]]) / np.sum(nw))
+    dofs, L, r, _ = tmesh.boundary_data(boundary)
+    la, lb = tmesh._facet_load(L, r)
+    return float(np.sum(la * Td[dofs[0]] + lb * Td[dofs[1]]) / np.sum(la + lb))
+
+
+def thermal_resistance(state: ThermalState, power: float | None = None, region: str | None = None,
+                       boundary: str | None = None, T_ref: float | None = None) -> float:
+    """Thermal resistance (mean T over a region or boundary - T_ref) / power [K/W; K m/W in planar].
+
+    ``power`` defaults to ``state.power_source``; ``T_ref`` to the heat-sink temperature (the mean
+    of the Dirichlet values).
+    """
+    if power is None:
+        power = state.power_source
+    power = float(power)
+    if not math.isfinite(power) or power == 0:
+        raise InputError("power", power, "a finite, non-zero heating power")
+    if T_ref is None:
+        if state.sink_temperature is None:
+            raise InputError("T_ref", None, "a reference temperature (there is no Dirichlet boundary)")
+        T_ref = state.sink_temperature
+    return (mean_temperature(state, region=region, boundary=boundary) - T_ref) / power
