@@ -169,3 +169,19 @@ def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
         return d if x0 is None else x0 + d
 
     return solve
+
+
+def _nonlinear_system(tmesh: ThermalMesh, W, diag, dW, T_abs, u, b, dmask, kind):
+    """One k(T) iteration's linear system for the update of ``u`` (the unknown, T - T_ref): the
+    residual r = A(T) u - b (zero at Dirichlet nodes) and the matrix and right-hand side of
+    A dT = -r -- Newton's (A plus d(A u)/dT from the k(T) derivative ``dW``, at the absolute
+    temperature ``T_abs``) for the direct solver, Picard's (A alone, symmetric for CG) for AMG.
+    Returns (r, A, rhs)."""
+    res = tmesh.matvec(W, W, diag, u) - b
+    res[dmask] = 0.0
+    if kind == "direct":
+        eu, el, ed = tmesh.jacobian_extra(T_abs, dW)
+        up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
+    else:
+        up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
+    return res, tmesh.to_csr(up, lo, dg), rhs

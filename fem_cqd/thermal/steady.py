@@ -20,7 +20,8 @@ import numpy as np
 from ..constants import T0
 from ..errors import ConvergenceError, InputError, check_positive
 from ..regions import TaggedMesh
-from .assembly import _boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _resolve_solver, _Sources
+from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
+                       _Sources)
 from .conditions import Dirichlet, Robin
 from .operator import ThermalMesh
 from .state import ThermalState
@@ -118,16 +119,9 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             iters = 1
             break
         # nonlinear: Newton (direct) or Picard (amg), on the update with zero Dirichlet values
-        res = tmesh.matvec(W, W, diag, T - T_ref) - b
-        res[dmask] = 0.0
+        res, A, rhs = _nonlinear_system(tmesh, W, diag, dW, T, T - T_ref, b, dmask, kind)
         if iters and float(np.max(np.abs(res[~dmask]) / diag[~dmask])) <= RESIDUAL_RTOL * float(np.max(np.abs(T))):
             break                         # every node balanced to round-off
-        if kind == "direct":
-            eu, el, ed = tmesh.jacobian_extra(T, dW)
-            up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
-        else:
-            up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
-        A = tmesh.to_csr(up, lo, dg)
         t_asm += _time.perf_counter() - ta
         ts = _time.perf_counter()
         dT = _factor(A, kind)(rhs)

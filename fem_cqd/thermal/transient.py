@@ -19,7 +19,8 @@ import numpy as np
 from ..constants import T0
 from ..errors import ConvergenceError, InputError, check_choice, check_finite, check_positive
 from ..regions import TaggedMesh
-from .assembly import _boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _resolve_solver, _Sources
+from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
+                       _Sources)
 from .operator import ThermalMesh
 from .state import ThermalHistory
 from .steady import NEWTON_RTOL, _reference_temperature
@@ -152,14 +153,8 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                 W, diag, dW = tmesh.stiffness(T_new + T_ref)
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
-                res = tmesh.matvec(W, W, diag, T_new) - b
-                res[dmask] = 0.0
-                if kind == "direct":
-                    eu, el, ed = tmesh.jacobian_extra(T_new + T_ref, dW)
-                    up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
-                else:
-                    up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
-                dT = _factor(tmesh.to_csr(up, lo, dg), kind)(rhs)
+                _, A, rhs = _nonlinear_system(tmesh, W, diag, dW, T_new + T_ref, T_new, b, dmask, kind)
+                dT = _factor(A, kind)(rhs)
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
                 if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new + T_ref))):
