@@ -256,7 +256,8 @@ def fem_bilayer(v, sigma=0.08, geometry="planar", hmax=0.5e-9, h0=0.02e-9, ratio
     "top" (cathode); a :class:`~fem_cqd.electrical.ThermionicInterface` A/B with ``v_p_m_per_s = v``
     (None: continuous quasi-Fermi levels). Electrons are absent (LUMO 2.0 eV, mobility 1e-10 cm^2/Vs)."""
     from fem_cqd.electrical import Contact, ThermionicInterface, build_device
-    from fem_cqd.electrical.examples import graded, material, tensor_mesh
+    from fem_cqd.electrical.examples import graded, material
+    from fem_cqd.custom_mesh import tensor_mesh
     P = dict(EXAMPLE, **(params or {}))
     LA, LB = P["L_A"], P["L_B"]
     stats = dict(statistics="gauss_fermi", sigma_n_eV=sigma, sigma_p_eV=sigma) if sigma > 0 else {}

@@ -303,7 +303,8 @@ def fem_hole_only(ref: HoleOnlyDevice, h0=0.01e-9, ratio=1.1, hmax=0.5e-9, image
     contacts "bottom" (anode) and "top" (cathode). Electrons are absent: LUMO 2.0 eV (>= 2 eV below
     both work functions) and mobility 1e-10 cm^2/Vs; no recombination."""
     from fem_cqd.electrical import Contact, build_device
-    from fem_cqd.electrical.examples import graded, material, tensor_mesh
+    from fem_cqd.electrical.examples import graded, material
+    from fem_cqd.custom_mesh import tensor_mesh
     L = ref.L
     org = dict(relative_permittivity=ref.eps / eps0, lumo_eV=2.0, homo_eV=ref.E_H, Nc_per_cm3=ref.N0 * 1e-6,
                Nv_per_cm3=ref.N0 * 1e-6, mu_n_cm2_per_Vs=1e-10, mu_p_cm2_per_Vs=ref.mu0 * 1e4, statistics=statistics,
@@ -331,7 +332,8 @@ def hetero_device(T=300.0):
     p-doped (1e20 cm^-3) so that the holes at the A/B interface are degenerate in both Gaussians
     (eta_A in [-4, -1] > -s_A^2 = -9.6, eta_B in [-15.6, -12.6] > -s_B^2 = -21.5 at equilibrium)."""
     from fem_cqd.electrical import Contact, build_device
-    from fem_cqd.electrical.examples import material, tensor_mesh
+    from fem_cqd.electrical.examples import material
+    from fem_cqd.custom_mesh import tensor_mesh
     A = material("A", relative_permittivity=3.0, lumo_eV=2.3, homo_eV=5.3, Nc_per_cm3=1e21, Nv_per_cm3=1e21,
                  mu_n_cm2_per_Vs=1e-5, mu_p_cm2_per_Vs=1e-3, statistics="gauss_fermi", sigma_n_eV=0.07,
                  sigma_p_eV=0.08, acceptors_per_cm3=1e20)
@@ -364,7 +366,8 @@ def feature_device():
     in the HTL ~1e-11 m^-3) the ramp stalls near 0.8 V (the "absent carriers" issue of
     ``tests/test_organic.py::test_newton_converges_on_an_egdm_hole_layer_stack``)."""
     from fem_cqd.electrical import Contact, build_device
-    from fem_cqd.electrical.examples import material, tensor_mesh
+    from fem_cqd.electrical.examples import material
+    from fem_cqd.custom_mesh import tensor_mesh
     htl = material("htl", relative_permittivity=3.0, lumo_eV=2.8, homo_eV=5.2, Nc_per_cm3=1e21, Nv_per_cm3=1e21,
                    mu_n_cm2_per_Vs=1e-6, mu_p_cm2_per_Vs=1e-3, statistics="gauss_fermi", sigma_n_eV=0.09,
                    sigma_p_eV=0.1, mobility_model="egdm")

@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from fem_cqd.constants import eps0, q, thermal_voltage                      # noqa: E402
 from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_equilibrium  # noqa: E402
-from fem_cqd.electrical.examples import graded, material, silicon, tensor_mesh, with_boundary  # noqa: E402
+from fem_cqd.electrical.examples import graded, material, silicon  # noqa: E402
+from fem_cqd.custom_mesh import tensor_mesh, with_boundary  # noqa: E402
 
 VT = thermal_voltage(300.0)
 
@@ -61,7 +62,7 @@ def disc_contact(n_r=60, ratio=1.12):
     r = np.unique(np.r_[inner, outer])
     z = D - graded(0, D, h0 / 8, ratio)[::-1]
     tm = tensor_mesh(r, z, lambda x, y: "M", {"M": mat}, geometry="axisymmetric")
-    tm = with_boundary(tm, "disc", lambda fx, fy: np.all((fy > D - 1e-12) & (fx <= a + 1e-12), 0))
+    tm = with_boundary(tm, "disc", lambda p: (p[1] > D - 1e-12) & (p[0] <= a + 1e-12))
     dev = build_device(tm, [Contact("disc"), Contact("bottom")])
     st = solve_bias(dev, {"disc": 1.0})
     return 1.0 / st.currents["disc"], rho / (4 * a), tm.mesh.p.shape[1]
@@ -223,7 +224,7 @@ def spreading(n_x=1.06, V=0.25):
     y = np.r_[np.linspace(0, t_semi, 5), t_semi + np.linspace(0, t_sheet, 5)[1:]]
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < t_semi, "nlayer", "ITOish"),
                      {"nlayer": semi, "ITOish": sheet})
-    tm = with_boundary(tm, "edge", lambda fx, fy: np.all((fx < 1e-15) & (fy >= t_semi - 1e-15), 0))
+    tm = with_boundary(tm, "edge", lambda p: (p[0] < 1e-15) & (p[1] >= t_semi - 1e-15))
     dev = build_device(tm, [Contact("edge"), Contact("bottom", "schottky", work_function=4.6, v_n=1e5, v_p=1e5)])
     st = solve_bias(dev, {"bottom": V})         # Schottky on n-type: forward with the metal positive
     # current density into the bottom contact at each bottom node: lumped nodal currents / facet share

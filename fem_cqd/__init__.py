@@ -5,9 +5,10 @@ coupled (self-consistent operating points) -> gain (excitons per dot, gain spect
 (slab modes, modal gain). See README.md and DESIGN.md.
 """
 from .coupled import Electrothermal, OperatingPoint, PulseResult
+from .custom_mesh import strip_mesh, tensor_mesh, with_boundary
 from .errors import ConvergenceError, InputError
 from .materials import Material, load_library
-from .mesh import DeviceMesh, MeshOptions, build_mesh, load_mesh, save_mesh
+from .mesh import DeviceMesh, MeshOptions, build_mesh, graded_points, load_mesh, save_mesh
 from .probes import history, probe
 from .qd_profile import qd_film_profile
 from .regions import TaggedMesh
@@ -18,5 +19,6 @@ __version__ = "0.1.0"
 
 __all__ = ["Adiabatic", "ConvergenceError", "DeviceMesh", "Dirichlet", "Electrothermal", "InputError", "Layer",
            "Material", "MeshOptions", "OperatingPoint", "PulseResult", "Robin", "Spacer", "Stack", "Substrate",
-           "TaggedMesh", "ThermalBoundary", "build_mesh", "history", "lim2018", "load_library", "load_mesh", "probe",
-           "qd_film_profile", "save_mesh", "solve_steady", "solve_transient"]
+           "TaggedMesh", "ThermalBoundary", "build_mesh", "graded_points", "history", "lim2018", "load_library",
+           "load_mesh", "probe", "qd_film_profile", "save_mesh", "solve_steady", "solve_transient", "strip_mesh",
+           "tensor_mesh", "with_boundary"]

@@ -111,7 +111,10 @@ def graded_steps(length: float, h0: float, ratio: float, hmax: float) -> np.ndar
 
 
 def graded_points(x0: float, x1: float, h0: float, ratio: float, hmax: float, fine_at: str) -> np.ndarray:
-    """Points on [x0, x1], finest at ``fine_at`` ("start", "end" or "both")."""
+    """Points on [x0, x1] (m) whose spacing is ``h0`` at the ``fine_at`` end ("start", "end", or
+    "both": finest at both ends, coarsest in the middle), grows by ``ratio`` per cell away from it
+    and is capped at ``hmax``; the steps are stretched slightly so that they end exactly at x1
+    (a last sliver under half a cell is merged). ``ratio`` 1 gives uniform cells of about ``h0``."""
     length = x1 - x0
     hmax = max(min(hmax, length), h0)
     if fine_at == "both":

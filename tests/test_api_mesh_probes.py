@@ -190,3 +190,31 @@ def test_history_equals_the_nodal_series_at_a_node(dm):
     assert history(hist, xs, ys).shape == (3, 4)
     with pytest.raises(InputError, match="thermal_history"):
         history(np.zeros((3, 3)), x, y)
+
+
+# --- 4. custom geometries (fem_cqd.custom_mesh) ------------------------------------------------------
+def test_custom_meshes_build_and_refuse_bad_input():
+    from fem_cqd import graded_points, strip_mesh, tensor_mesh, with_boundary
+    from fem_cqd.electrical import Contact, build_device, solve_bias
+    from fem_cqd.electrical.examples import silicon
+    si = silicon(donors_per_cm3=1e16)
+    y = graded_points(0.0, 1e-6, 1e-9, 1.3, 5e-8, "both")
+    assert y[0] == 0.0 and y[-1] == 1e-6 and np.all(np.diff(y) > 0) and np.diff(y)[0] == pytest.approx(1e-9, rel=0.1)
+    strip = strip_mesh(y, "n", {"n": si}, width_m=1e-8)
+    assert set(strip.boundaries) == {"left", "right", "bottom", "top"} and strip.geometry == "planar"
+    # a doped resistor between two ohmic contacts: the current is exactly V / (rho L) per area
+    st = solve_bias(build_device(strip, [Contact("bottom"), Contact("top")]), {"bottom": 0.01})
+    sigma = 1.602176634e-19 * 1e22 * 0.14                   # q N_D mu_n (SI), N_D = 1e16 cm^-3, 1400 cm2/Vs
+    assert st.currents["bottom"] / 1e-8 == pytest.approx(sigma * 0.01 / 1e-6, rel=2e-3)
+    disc = tensor_mesh([0.0, 1e-6, 3e-6], [0.0, 1e-6], lambda x, yc: np.where(x < 1e-6, "a", "b"),
+                       {"a": si, "b": si}, geometry="axisymmetric")
+    disc = with_boundary(disc, "spot", lambda p: (p[1] > 1e-6 - 1e-15) & (p[0] < 1e-6))
+    assert disc.boundaries["spot"].size == 1 and disc.region_names == ("a", "b")
+    for make, field in ((lambda: tensor_mesh([0.0, 0.0], [0.0, 1.0], "a", {"a": si}), "x"),
+                        (lambda: tensor_mesh([0.0, 1.0], [1.0], "a", {"a": si}), "y"),
+                        (lambda: tensor_mesh([0.0, 1.0], [0.0, 1.0], "c", {"a": si}), "region_of"),
+                        (lambda: strip_mesh([0.0, 1.0], "a", {"a": si}, width_m=0.0), "width_m"),
+                        (lambda: with_boundary(disc, "top", lambda p: p[1] > 0), "boundary name"),
+                        (lambda: with_boundary(disc, "nowhere", lambda p: p[0] > 1.0), "nowhere")):
+        with pytest.raises(InputError, match=field):
+            make()

@@ -10,7 +10,8 @@ import pytest
 
 from fem_cqd.electrical import Contact, build_device, solve_bias
 from fem_cqd.electrical.eafe import edge_geometry
-from fem_cqd.electrical.examples import graded, material, silicon, tensor_mesh
+from fem_cqd.electrical.examples import graded, material, silicon
+from fem_cqd.custom_mesh import tensor_mesh
 
 
 def _diode(geometry, x):

@@ -5,7 +5,8 @@ import pytest
 
 from fem_cqd.constants import eps0, q, thermal_voltage
 from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_equilibrium
-from fem_cqd.electrical.examples import graded, material, silicon, tensor_mesh
+from fem_cqd.electrical.examples import graded, material, silicon
+from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError
 

@@ -7,7 +7,8 @@ import skfem
 
 from fem_cqd.electrical import Contact, build_device
 from fem_cqd.electrical.eafe import edge_geometry
-from fem_cqd.electrical.examples import silicon, tensor_mesh
+from fem_cqd.electrical.examples import silicon
+from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.errors import InputError
 from fem_cqd.regions import TaggedMesh
 

@@ -10,7 +10,8 @@ import pytest
 from fem_cqd.constants import q
 from fem_cqd.electrical import Contact, ThermionicInterface, build_device, solve_bias, solve_equilibrium
 from fem_cqd.electrical.driftdiffusion import assemble
-from fem_cqd.electrical.examples import material, tensor_mesh
+from fem_cqd.electrical.examples import material
+from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError
 

@@ -6,7 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
-from fem_cqd.electrical.examples import graded, silicon, tensor_mesh
+from fem_cqd.electrical.examples import graded, silicon
+from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.linear import JacobianSolver, SingularJacobian, pardiso_available
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError

@@ -25,7 +25,8 @@ from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_eq
 from fem_cqd.electrical import mobility as mob
 from fem_cqd.electrical.driftdiffusion import IA, IB, assemble
 from fem_cqd.electrical.eafe import electron_current, hole_current
-from fem_cqd.electrical.examples import material, tensor_mesh
+from fem_cqd.electrical.examples import material
+from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate, terminal_currents
 from fem_cqd.errors import InputError
 

@@ -1,12 +1,11 @@
-"""Small building blocks for tests, benchmarks and peer comparisons: hand-built tagged meshes and
-textbook materials (e.g. silicon), so the solver can run a plain pn diode without the stack code."""
+"""Small building blocks for tests, benchmarks and peer comparisons: textbook materials (e.g. silicon)
+and geometric point grids, so the solver can run a plain pn diode without the stack code (meshes from
+coordinates: :mod:`fem_cqd.custom_mesh`)."""
 from __future__ import annotations
 
 import numpy as np
-import skfem
 
 from ..materials import Material, parse_library
-from ..regions import TaggedMesh
 
 _SI = {"relative_permittivity": 11.7, "electron_affinity_eV": 4.05, "band_gap_eV": 1.12,
        "Nc_per_cm3": 2.8e19, "Nv_per_cm3": 1.04e19, "mu_n_cm2_per_Vs": 1400.0, "mu_p_cm2_per_Vs": 450.0,
@@ -38,41 +37,6 @@ def silicon(name: str = "Si", acceptors_per_cm3: float = 0.0, donors_per_cm3: fl
         v["srh_tau_p_s"] = tau_s
     v.update(overrides)
     return material(name, "semiconductor", **v)
-
-
-def tensor_mesh(x, y, region_of, materials: dict, geometry: str = "planar") -> TaggedMesh:
-    """TaggedMesh on the tensor grid ``x`` x ``y`` (metres, right triangles).
-
-    ``region_of(xc, yc)`` maps element centroids to region names (array of str); ``materials`` maps
-    region name -> Material. Boundaries: "left", "right", "bottom", "top" (whole sides); add more
-    with :func:`with_boundary`.
-    """
-    m = skfem.MeshTri.init_tensor(np.asarray(x, float), np.asarray(y, float))
-    xc, yc = m.p[0][m.t].mean(0), m.p[1][m.t].mean(0)
-    names = np.asarray(region_of(xc, yc))
-    if names.shape == ():
-        names = np.full(m.t.shape[1], names)
-    order = tuple(materials)
-    idx = np.array([order.index(n) for n in names])
-    x0, x1, y0, y1 = np.min(x), np.max(x), np.min(y), np.max(y)
-    fx, fy = m.p[0][m.facets], m.p[1][m.facets]
-    tol = 1e-9 * max(x1 - x0, y1 - y0)
-    b = {"left": np.flatnonzero(np.all(np.abs(fx - x0) < tol, 0)),
-         "right": np.flatnonzero(np.all(np.abs(fx - x1) < tol, 0)),
-         "bottom": np.flatnonzero(np.all(np.abs(fy - y0) < tol, 0)),
-         "top": np.flatnonzero(np.all(np.abs(fy - y1) < tol, 0))}
-    return TaggedMesh(m, geometry, idx, order, tuple(materials[k] for k in order), b)
-
-
-def with_boundary(tm: TaggedMesh, name: str, facet_test) -> TaggedMesh:
-    """Add boundary ``name``: boundary facets whose two end points pass ``facet_test(x, y)`` (2, nf)."""
-    m = tm.mesh
-    bf = m.boundary_facets()
-    fx, fy = m.p[0][m.facets[:, bf]], m.p[1][m.facets[:, bf]]
-    sel = bf[np.asarray(facet_test(fx, fy))]
-    b = dict(tm.boundaries)
-    b[name] = sel
-    return TaggedMesh(m, tm.geometry, tm.element_region, tm.region_names, tm.region_materials, b)
 
 
 def graded(x0, x1, h0, ratio=1.1, hmax=None):
