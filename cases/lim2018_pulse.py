@@ -70,7 +70,7 @@ def attempt(et, j: float) -> dict:
     except ConvergenceError as exc:
         last = exc.last_state
         out = {"j_A_per_cm2": j, "reached": False, "message": str(exc)[:400], "seconds": time.time() - t0}
-        if last is not None and hasattr(last, "voltages"):
+        if last is not None:                          # pulse failures are electrical: an ElectricalState
             out.update(last_voltage_V=last.voltages["anode"],
                        last_j_A_per_cm2=abs(last.currents["anode"]) / et.area_m / 1e4)
         return out

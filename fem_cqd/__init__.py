@@ -6,7 +6,8 @@ coupled (self-consistent operating points) -> gain (excitons per dot, gain spect
 """
 from .coupled import Electrothermal, OperatingPoint, PulseResult
 from .custom_mesh import strip_mesh, tensor_mesh, with_boundary
-from .errors import ConvergenceError, InputError
+from .errors import (ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError,
+                     ThermalConvergenceError, TransientConvergenceError)
 from .materials import Material, load_library
 from .mesh import DeviceMesh, MeshOptions, build_mesh, graded_points, load_mesh, save_mesh
 from .probes import history, probe
@@ -17,7 +18,8 @@ from .thermal import Adiabatic, Dirichlet, Robin, solve_steady, solve_transient
 
 __version__ = "0.1.0"
 
-__all__ = ["Adiabatic", "ConvergenceError", "DeviceMesh", "Dirichlet", "Electrothermal", "InputError", "Layer",
+__all__ = ["Adiabatic", "ConvergenceError", "DeviceMesh", "Dirichlet", "ElectricalConvergenceError", "Electrothermal",
+           "ElectrothermalConvergenceError", "InputError", "Layer", "ThermalConvergenceError", "TransientConvergenceError",
            "Material", "MeshOptions", "OperatingPoint", "PulseResult", "Robin", "Spacer", "Stack", "Substrate",
            "TaggedMesh", "ThermalBoundary", "build_mesh", "graded_points", "history", "lim2018", "load_library",
            "load_mesh", "probe", "qd_film_profile", "save_mesh", "solve_steady", "solve_transient", "strip_mesh",

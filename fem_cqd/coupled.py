@@ -48,7 +48,8 @@ from tqdm.auto import tqdm
 
 from .electrical import ElectricalState, build_device, solve_bias, solve_equilibrium
 from .electrical.linear import JacobianSolver
-from .errors import ConvergenceError, InputError, check_positive
+from .errors import (ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError,
+                     check_positive)
 from .mesh import DeviceMesh
 from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, solve_transient
 
@@ -261,7 +262,7 @@ class Electrothermal:
                 return ends[-1]
             V = ends[-1].voltages[d] + step
             if not lo_range <= V <= hi_range:
-                raise ConvergenceError(f"current {current:.4g} not reached within the contact's voltage range "
+                raise ElectricalConvergenceError(f"current {current:.4g} not reached within the contact's voltage range "
                                        f"{(lo_range, hi_range)} V", last_state=ends[-1])
             ends.append(solve_bias(dev, {d: V}, start=ends[-1], linear_solver=self.linear))
             if (f(ends[-1]) >= 0) != (f(ends[-2]) >= 0):
@@ -292,7 +293,7 @@ class Electrothermal:
                 if side == 1 and not math.isinf(fa):
                     fa *= 0.5
                 side = 1
-        raise ConvergenceError(f"current {current:.6g} not matched to {CURRENT_RTOL:g} in 60 voltage steps "
+        raise ElectricalConvergenceError(f"current {current:.6g} not matched to {CURRENT_RTOL:g} in 60 voltage steps "
                                f"(last {c.currents[d]:.6g} at {c.voltages[d]:.6g} V)", last_state=c)
 
     def _electrical_at(self, T_e, voltage, current, state, min_T_step=1e-3):
@@ -314,7 +315,7 @@ class Electrothermal:
             except ConvergenceError as exc:
                 step *= 0.5
                 if step < min_T_step:
-                    raise ConvergenceError(f"electrical solve at the new temperature failed (continuation in T "
+                    raise ElectricalConvergenceError(f"electrical solve at the new temperature failed (continuation in T "
                                            f"stopped at {lam:.3g} of the way): {exc}", last_state=last) from None
                 continue
             lam += step
@@ -354,12 +355,16 @@ class Electrothermal:
         bar = tqdm(total=max_iter, desc=f"electrothermal {what}", unit="it", disable=not progress, leave=False)
         try:
             for it in range(1, max_iter + 1):
-                state = self._electrical_at(T_e, voltage_V, target, state, min_T_step)
-                heat, light = self.heat_source(state)
-                th = solve_steady(self.dm.thermal, self.bcs, node_power=thermal_node_power(self.dm, heat),
-                                  boundary_resistance=self.boundary_resistance,
-                                  T_guess=None if th_prev is None else th_prev.T, thermal_mesh=self.tmesh,
-                                  tol_K=0.1 * tol_K)
+                try:
+                    state = self._electrical_at(T_e, voltage_V, target, state, min_T_step)
+                    heat, light = self.heat_source(state)
+                    th = solve_steady(self.dm.thermal, self.bcs, node_power=thermal_node_power(self.dm, heat),
+                                      boundary_resistance=self.boundary_resistance,
+                                      T_guess=None if th_prev is None else th_prev.T, thermal_mesh=self.tmesh,
+                                      tol_K=0.1 * tol_K)
+                except ConvergenceError as exc:            # the electrical or the heat solve: its state is the cause's
+                    raise ElectrothermalConvergenceError(f"electrothermal iteration {it} at {what}: {exc}",
+                                                         last_state=point or start) from exc
                 th_prev = th
                 G = th.T[self.dm.node_map]
                 f = G - T_e
@@ -370,7 +375,7 @@ class Electrothermal:
                 bar.update()
                 bar.set_postfix_str(f"dT={change:.3g} K J={point.j_A_per_cm2:.4g} A/cm2 V={point.voltage_V:.4g}")
                 if th.T.max() > T_max_K:
-                    raise ConvergenceError(f"thermal runaway at {what}: the peak temperature reached {th.T.max():.4g} K "
+                    raise ElectrothermalConvergenceError(f"thermal runaway at {what}: the peak temperature reached {th.T.max():.4g} K "
                                            f"> T_max_K = {T_max_K:g} K in iteration {it}", last_state=point)
                 if one_way or change < tol_K:
                     return point
@@ -378,7 +383,7 @@ class Electrothermal:
                 T_e = np.maximum(T_e, 0.5 * self.T_ambient)
         finally:
             bar.close()
-        raise ConvergenceError(f"electrothermal iteration at {what}: temperature still changing by {history[-1]:.3g} K "
+        raise ElectrothermalConvergenceError(f"electrothermal iteration at {what}: temperature still changing by {history[-1]:.3g} K "
                                f"after {max_iter} iterations (tol_K = {tol_K:g})", last_state=point)
 
     def reach(self, *, j_A_per_cm2=None, current=None, start: OperatingPoint | None = None, step_V: float = 0.5,
@@ -408,7 +413,7 @@ class Electrothermal:
             try:
                 return self.operating_point(current=signed, start=near, progress=progress, **kwargs), points
             except ConvergenceError as exc2:
-                raise ConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
+                raise ElectrothermalConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
                                        completed=points) from None
 
     def _reach(self, target, start, step_V, rtol, max_points, progress, points, kwargs):
@@ -423,14 +428,14 @@ class Electrothermal:
                 pt = self.operating_point(voltage_V=V, start=near, **{"min_T_step": REACH_MIN_T_STEP, **kwargs})
             except ConvergenceError as exc:
                 bar.close()
-                raise ConvergenceError(f"reaching {target:.4g}: the electrothermal point at {V:.6g} V failed: {exc}",
+                raise ElectrothermalConvergenceError(f"reaching {target:.4g}: the electrothermal point at {V:.6g} V failed: {exc}",
                                        last_state=exc.last_state, completed=points) from None
             points.append(pt)
             bar.update()
             bar.set_postfix_str(f"V={pt.voltage_V:.4g} J={pt.j_A_per_cm2:.4g} A/cm2 dT={pt.max_rise_K:.3g} K")
             if len(points) > max_points:
                 bar.close()
-                raise ConvergenceError(f"reaching {target:.4g}: more than {max_points} points", last_state=pt,
+                raise ElectrothermalConvergenceError(f"reaching {target:.4g}: more than {max_points} points", last_state=pt,
                                        completed=points)
             return pt
 
@@ -518,7 +523,7 @@ class Electrothermal:
             try:
                 state = self._electrical_at(T_e, voltage_V, target, state)
             except ConvergenceError as exc:
-                raise ConvergenceError(f"electrothermal pulse: electrical re-solve at t = {t:.4g} s failed: {exc}",
+                raise ElectricalConvergenceError(f"electrothermal pulse: electrical re-solve at t = {t:.4g} s failed: {exc}",
                                        last_state=state, completed=states) from None
             T_last = T_e
             heat_, light_ = self.heat_source(state)
@@ -556,7 +561,7 @@ class Electrothermal:
             except ConvergenceError as exc:
                 bar.close()
                 last = f" (last converged: {points[-1].voltage_V:.4g} V, {points[-1].j_A_per_cm2:.4g} A/cm2)" if points else ""
-                raise ConvergenceError(f"electrothermal ramp stopped at {mode} = {v:g}{last}: {exc}",
+                raise ElectrothermalConvergenceError(f"electrothermal ramp stopped at {mode} = {v:g}{last}: {exc}",
                                        last_state=exc.last_state, completed=points) from None
             points.append(point)
             bar.set_postfix_str(f"V={point.voltage_V:.4g} J={point.j_A_per_cm2:.4g} A/cm2 dT={point.max_rise_K:.3g} K")

@@ -21,12 +21,35 @@ class InputError(ValueError):
 
 
 class ConvergenceError(RuntimeError):
-    """A nonlinear solve or a ramp stopped; ``last_state`` holds the last converged result."""
+    """A nonlinear solve, a ramp or an iteration stopped. ``last_state`` holds the last converged
+    result (None if nothing converged) and ``completed`` the points finished before (ramps, sweeps,
+    pulses). Catch this class for any failure; what is raised is one of its subclasses, each with
+    one type of ``last_state``."""
 
     def __init__(self, message: str, last_state: Any = None, completed: Any = None):
         self.last_state = last_state
         self.completed = completed if completed is not None else []
         super().__init__(message)
+
+
+class ElectricalConvergenceError(ConvergenceError):
+    """Drift-diffusion (equilibrium, bias steps, ramps, the electrical re-solves of a pulse):
+    ``last_state`` an ElectricalState, ``completed`` ElectricalStates."""
+
+
+class ThermalConvergenceError(ConvergenceError):
+    """Steady heat: ``last_state`` the ThermalState of the last iterate (None when the linear solver
+    itself failed)."""
+
+
+class TransientConvergenceError(ConvergenceError):
+    """Transient heat: ``last_state`` the ThermalHistory up to the last output time reached."""
+
+
+class ElectrothermalConvergenceError(ConvergenceError):
+    """Electrothermal operating points, ``reach`` and ramps: ``last_state`` the last converged
+    OperatingPoint (None if none), ``completed`` OperatingPoints; an electrical failure inside is
+    the ``__cause__`` (its own ``last_state`` an ElectricalState)."""
 
 
 def check_finite(field: str, value: Any) -> None:

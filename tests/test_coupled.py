@@ -19,7 +19,7 @@ from scipy.optimize import brentq
 from fem_cqd.constants import k_B, q
 from fem_cqd.coupled import Electrothermal, thermal_node_power
 from fem_cqd.electrical import Contact
-from fem_cqd.errors import ConvergenceError, InputError
+from fem_cqd.errors import ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError
 from fem_cqd.materials import parse_library
 from fem_cqd.mesh import _box_boundaries, _facets_on, device_mesh_from_thermal
 from fem_cqd.regions import TaggedMesh
@@ -110,7 +110,24 @@ def test_thermal_runaway_is_reported_not_converged_to_an_absurd_temperature():
     et = Electrothermal(dm, CONTACTS, BCS)
     with pytest.raises(ConvergenceError, match="runaway") as err:
         et.operating_point(voltage_V=0.02, max_iter=200)
-    assert err.value.last_state is not None
+    assert isinstance(err.value, ElectrothermalConvergenceError)
+    assert err.value.last_state.thermal.T.max() > 1000.0                # an OperatingPoint: where it ran away
+
+
+def test_one_last_state_type_per_error():
+    """An electrothermal failure always carries an OperatingPoint (or None), whatever failed inside;
+    the inner electrical error, with its ElectricalState, is the cause (it used to be the last_state)."""
+    dm = resistor_device()
+    et = Electrothermal(dm, [Contact("anode", voltage_range=(-0.05, 0.05)), Contact("cathode")], BCS)
+    start = et.operating_point(voltage_V=0.001)
+    with pytest.raises(ElectrothermalConvergenceError, match="not reached within the contact's voltage range") as err:
+        et.operating_point(current=1e3 * start.current, start=start)
+    assert err.value.last_state is start                                 # no iterate converged: the start
+    assert isinstance(err.value.__cause__, ElectricalConvergenceError)
+    assert abs(err.value.__cause__.last_state.voltages["anode"]) <= 0.05
+    with pytest.raises(ElectrothermalConvergenceError) as err:
+        et.ramp([0.001, 1e3], mode="current", progress=False)
+    assert len(err.value.completed) == 1 and err.value.last_state is err.value.completed[0]
 
 
 def test_one_way_heating_uses_the_ambient_resistance():

@@ -17,7 +17,7 @@ import thermal_analytic as ta  # noqa: E402
 from fem_cqd import analytic  # noqa: E402
 from fem_cqd import thermal as th  # noqa: E402
 from fem_cqd.thermal.assembly import _boundary_terms  # noqa: E402
-from fem_cqd.errors import ConvergenceError, InputError  # noqa: E402
+from fem_cqd.errors import InputError, ThermalConvergenceError  # noqa: E402
 from fem_cqd.materials import Material  # noqa: E402
 from fem_cqd.regions import TaggedMesh  # noqa: E402
 
@@ -207,7 +207,7 @@ def test_temperature_dependent_conductivity_newton_and_picard():
     assert np.log2(errs[0] / errs[1]) > 1.8 and np.log2(errs[1] / errs[2]) > 1.8
     pic = th.solve_steady(tm, {"bottom": th.Dirichlet(300.0)}, surface_flux={"top": q}, solver="amg")
     assert pic.T.max() == pytest.approx(st.T.max(), abs=1e-5)
-    with pytest.raises(ConvergenceError) as err:
+    with pytest.raises(ThermalConvergenceError) as err:
         th.solve_steady(tm, {"bottom": th.Dirichlet(300.0)}, surface_flux={"top": q}, max_iter=1)
     assert isinstance(err.value.last_state, th.ThermalState)
 

@@ -28,8 +28,9 @@ in planar geometry. A plain silicon diode: give regions "p" and "n" a semiconduc
 with ``fem_cqd.materials.parse_library`` (Nc, Nv, band gap, affinity, mobilities, doping, SRH
 lifetimes ``srh_tau_n_s`` / ``srh_tau_p_s``), or pass ``net_doping`` per element.
 
-Failures raise ``fem_cqd.errors.ConvergenceError`` with ``.last_state`` (the last converged
-ElectricalState) and ``.completed`` (ramp points already done); bad input raises ``InputError``
+Failures raise ``fem_cqd.errors.ElectricalConvergenceError`` (a ``ConvergenceError``) with
+``.last_state`` (the last converged ElectricalState) and ``.completed`` (ramp points already done);
+bad input raises ``InputError``
 before any solve.
 """
 from .bernoulli import bernoulli, bernoulli_derivative

@@ -65,7 +65,7 @@ import math
 
 import numpy as np
 
-from ..errors import ConvergenceError, InputError
+from ..errors import ConvergenceError, ElectricalConvergenceError, InputError
 from .device import Device
 from .linear import JacobianSolver, SingularJacobian
 from .state import ElectricalState, make_state
@@ -319,7 +319,7 @@ def solve_equilibrium(dev: Device, maxit=60, linear_solver="auto") -> Electrical
         z, it1 = newton(dev, z, volts, linear, maxit=maxit, subset=np.arange(0, z.size, 3))
         z, it2 = newton(dev, z, volts, linear, maxit=maxit)
     except _Failed as exc:
-        raise ConvergenceError(f"equilibrium did not converge: {exc}") from None
+        raise ElectricalConvergenceError(f"equilibrium did not converge: {exc}") from None
     return make_state(dev, z, volts, iterations=it1 + it2)
 
 
@@ -391,14 +391,14 @@ def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_curre
             step *= 0.5
             if step < min_step or not moving:                                      # nothing to step
                 state = start if lam == 0 else make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
-                raise ConvergenceError(
+                raise ElectricalConvergenceError(
                     f"{label}: stopped at {_describe(state)}; a step of {step * 2:.3g} of the way "
                     f"towards {goal_volts or goal_currents} failed: {exc}", last_state=state) from None
             continue
         n_steps += 1
         if n_steps > max_steps:
             state = make_state(dev, z, _volts_of(dev, z, params(lam)[0], driven))
-            raise ConvergenceError(f"{label}: more than {max_steps} steps", last_state=state)
+            raise ElectricalConvergenceError(f"{label}: more than {max_steps} steps", last_state=state)
         z, lam, tangent = znew, lam + step, None
         step *= 2.0 if it <= 4 else (1.25 if it <= 8 else 1.0)
     if lam == 0.0:
@@ -487,7 +487,7 @@ def ramp(dev: Device, contact: str, values, mode="voltage", start: ElectricalSta
             state = _step_to(dev, linear, state, goal, driven, {contact: v} if driven else {},
                              min_step, max_steps_per_point, f"ramp of {contact!r}")
         except ConvergenceError as exc:
-            raise ConvergenceError(str(exc), last_state=exc.last_state or state, completed=completed) from None
+            raise ElectricalConvergenceError(str(exc), last_state=exc.last_state or state, completed=completed) from None
         if mode == "current":
             c.check_voltage(state.voltages[contact])
         completed.append(state)

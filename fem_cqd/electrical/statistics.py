@@ -49,7 +49,7 @@ import math
 import numpy as np
 from scipy.special import zeta
 
-from ..errors import ConvergenceError, InputError, check_choice
+from ..errors import ElectricalConvergenceError, InputError, check_choice
 
 _LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _S_FIELD = "s (sigma/kT)"
@@ -466,6 +466,6 @@ def eta_from_log_density(name, lnF_target, s):
 
     eta, bad = _rtsafe(fun, lo, hi, x0, lambda x, i: 1e-14 * np.maximum(1.0, np.abs(x)))
     if bad.size:
-        raise ConvergenceError(f"eta_from_log_density({name!r}): {bad.size} entries did not converge "
+        raise ElectricalConvergenceError(f"eta_from_log_density({name!r}): {bad.size} entries did not converge "
                                f"(first: ln F = {t[bad[0]]!r})")
     return eta.reshape(shape)

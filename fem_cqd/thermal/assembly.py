@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import ConvergenceError, InputError, check_choice, check_finite, check_positive, check_range
+from ..errors import ThermalConvergenceError, InputError, check_choice, check_finite, check_positive, check_range
 from ..limits import MAX_HEAT_TRANSFER_W_PER_M2K, MAX_TEMPERATURE_K
 from ..regions import TaggedMesh
 from .conditions import Adiabatic, Dirichlet, Robin
@@ -165,7 +165,7 @@ def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
             return np.zeros_like(b) if x0 is None else x0.copy()
         d, info = spla.cg(A, r0, rtol=rtol, atol=0.0, maxiter=500, M=M)
         if info != 0:
-            raise ConvergenceError(f"AMG-preconditioned CG did not converge (info={info}); try solver='direct'", None)
+            raise ThermalConvergenceError(f"AMG-preconditioned CG did not converge (info={info}); try solver='direct'", None)
         return d if x0 is None else x0 + d
 
     return solve

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..constants import T0
-from ..errors import ConvergenceError, InputError, check_finite, check_positive, check_triangles
+from ..errors import ThermalConvergenceError, InputError, check_finite, check_positive, check_triangles
 from ..regions import TaggedMesh
 
 _TWO_PI = 2.0 * math.pi
@@ -277,7 +277,7 @@ class ThermalMesh:
             for i, j in _LOCAL_EDGES:
                 Tm = 0.5 * (Tl[i] + Tl[j])
                 if np.any(Tm <= 0):
-                    raise ConvergenceError(f"non-positive temperature {Tm.min():.4g} K during the nonlinear solve", None)
+                    raise ThermalConvergenceError(f"non-positive temperature {Tm.min():.4g} K during the nonlinear solve", None)
                 v = self.k300 * (Tm / T0) ** self.k_exponent * kw * (b[i] * b[j] + c[i] * c[j])
                 vs.append(v)
                 ds.append(self.k_exponent / Tm * v)

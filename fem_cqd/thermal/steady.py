@@ -18,7 +18,7 @@ from typing import Mapping
 import numpy as np
 
 from ..constants import T0
-from ..errors import ConvergenceError, InputError, check_positive
+from ..errors import ThermalConvergenceError, InputError, check_positive
 from ..regions import TaggedMesh
 from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
                        _Sources)
@@ -130,13 +130,13 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
         iters += 1
         step = float(np.max(np.abs(dT)))
         if not np.isfinite(step):
-            raise ConvergenceError("nonlinear heat solve diverged (non-finite update)", None)
+            raise ThermalConvergenceError("nonlinear heat solve diverged (non-finite update)", None)
         if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T))):
             break
 
         if iters >= max_iter:
             last = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
-            raise ConvergenceError(f"nonlinear heat solve: |dT| = {step:.3g} K > tol_K = {tol_K:g} after {iters} "
+            raise ThermalConvergenceError(f"nonlinear heat solve: |dT| = {step:.3g} K > tol_K = {tol_K:g} after {iters} "
                                    f"{'Newton' if kind == 'direct' else 'Picard'} iterations", last)
     st = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
     if timings is not None:

@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..constants import T0
-from ..errors import ConvergenceError, InputError, check_choice, check_finite, check_positive
+from ..errors import TransientConvergenceError, InputError, check_choice, check_finite, check_positive
 from ..regions import TaggedMesh
 from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
                        _Sources)
@@ -162,7 +162,7 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
             else:
                 done = ThermalHistory(times=times[:j_out], T=out_T[:j_out, : tmesh.n_nodes].copy(),
                                       T_dofs=out_T[:j_out].copy(), steps=0, factorizations=0, thermal_mesh=tmesh)
-                raise ConvergenceError(f"transient heat: nonlinear step to t = {t_new:.4g} s did not converge "
+                raise TransientConvergenceError(f"transient heat: nonlinear step to t = {t_new:.4g} s did not converge "
                                        f"(|dT| = {step:.3g} K)", done)
         T_prev, T = T, T_new
         dt_old, t_old = h, t_new
