@@ -4,7 +4,8 @@ Every VTU goes through :func:`write_vtu`: coordinates in micrometres (stated in 
 table, field names that carry their unit.
 
 Nothing is overwritten silently: :func:`prepare_output_dir` refuses an existing, non-empty folder
-unless asked to overwrite.
+unless asked to overwrite; :func:`staged_output_dir` also writes the whole folder at once (an
+error part-way leaves the old folder, or none, behind).
 """
 from __future__ import annotations
 
@@ -61,6 +62,37 @@ def prepare_output_dir(path: str | Path, overwrite: bool = False) -> Path:
     except OSError as exc:
         raise InputError("output folder", str(path), f"a folder that can be created and written ({exc})") from None
     return path
+
+
+@contextlib.contextmanager
+def staged_output_dir(path: str | Path, overwrite: bool = False):
+    """Context manager: write an output folder whole or not at all.
+
+    Yields a temporary folder beside ``path`` (named ``.<name>.*``) to write into. When the block
+    ends normally the temporary folder replaces ``path`` (an existing folder is removed only then,
+    and only with ``overwrite``); on any error it is deleted and ``path`` stays as it was. Refusals
+    are those of :func:`check_output_dir`; an operating-system error while creating the temporary
+    folder is an InputError naming ``path``.
+    """
+    path = check_output_dir(path, overwrite)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    except OSError as exc:
+        raise InputError("output folder", str(path), f"a folder that can be created and written ({exc})") from None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)                    # mkdtemp makes it private (0700)
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old."))
+            os.replace(path, old / "x")
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def read_mesh_file(path: str | Path, field: str, allowed: str, missing: str) -> "meshio.Mesh":
@@ -123,8 +155,12 @@ def write_json(path: str | Path, data) -> Path:
     return write_text(path, json.dumps(_plain(data), indent=2) + "\n")
 
 
-def write_csv(path: str | Path, columns: dict) -> Path:
-    """Write equal-length columns ``{header: values}`` as CSV, atomically."""
+def write_csv(path: str | Path, columns: dict, digits: int | None = 10) -> Path:
+    """Write equal-length columns ``{header: values}`` as CSV, atomically.
+
+    Floats are written with ``digits`` significant digits, or in full (the shortest text that
+    reads back to the same float) if ``digits`` is None; None is an empty field.
+    """
     lengths = {k: len(v) for k, v in columns.items()}
     if len(set(lengths.values())) > 1:
         raise InputError("csv columns", lengths, "columns of equal length")
@@ -132,7 +168,8 @@ def write_csv(path: str | Path, columns: dict) -> Path:
     w = csv.writer(buf)
     w.writerow(columns)
     for row in zip(*columns.values()):
-        w.writerow([f"{v:.10g}" if isinstance(v, (float, np.floating)) else v for v in row])
+        w.writerow([(repr(float(v)) if digits is None else f"{v:.{digits}g}")
+                    if isinstance(v, (float, np.floating)) else v for v in row])
     return write_text(path, buf.getvalue())
 
 

@@ -171,12 +171,120 @@ def render_vtu(vtu: str | Path, field: str, png: str | Path | None = None, y_str
                    window=(1400, 700), log=log)
 
 
-def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, title: str = "",
-              logx: bool = False, logy: bool = False) -> Path:
-    """Matplotlib plot of ``curves`` = [{"x", "y", "label", optional "style"}] to ``png``."""
+def _pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (set here, when a picture is drawn, not at import)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
+
+
+def _save_figure(fig, png: str | Path, dpi=None) -> Path:
+    """Save ``fig`` to ``png`` atomically and close it."""
+    out = atomic_write(Path(png), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi or "figure"))
+    _pyplot().close(fig)
+    return out
+
+
+def _draw(ax, items: list[dict]) -> None:
+    """Draw ``items`` on ``ax`` in order: a curve {"x", "y", optional "style"}, a horizontal line
+    {"hline": y} or a shaded band {"vspan": (x0, x1)}; every other key (label, color, lw, ms, ...)
+    is passed to matplotlib."""
+    for item in items:
+        kw = {k: v for k, v in item.items() if k not in ("x", "y", "style", "hline", "vspan")}
+        if "hline" in item:
+            ax.axhline(item["hline"], **kw)
+        elif "vspan" in item:
+            ax.axvspan(*item["vspan"], **kw)
+        else:
+            ax.plot(item["x"], item["y"], item.get("style", "-"), **kw)
+
+
+def _given(**kw) -> dict:
+    """The keyword arguments that are not None (matplotlib refuses e.g. color=None)."""
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def panel_plot(png: str | Path, panels: list[dict], *, rows: int = 1, figsize=None, sharex: bool = False,
+               sharey: bool = False, suptitle: str = "", dpi: float = 120) -> Path:
+    """Matplotlib figure of several panels (``rows`` rows, filled row by row) to ``png``.
+
+    Each panel is a dict: ``curves`` (items drawn in order, see below), optional ``xlabel``,
+    ``ylabel`` (``ylabel_color``), ``title`` (``title_size``), ``logx``, ``logy``, ``grid`` (default
+    True), ``legend`` (False, True or a font size; default False) and ``twin``: a dict with
+    ``curves``, ``ylabel`` (``ylabel_color``) for a second y axis on the right.
+
+    A curve item is {"x", "y", optional "style"} (a matplotlib format string), a horizontal line
+    {"hline": y} or a shaded band {"vspan": (x0, x1)}; other keys (``label``, ``color``, ``lw``,
+    ``ms``, ...) go to matplotlib as they are.
+    """
+    plt = _pyplot()
+    cols = -(-len(panels) // rows)
+    figsize = figsize or (5.5 * cols, 4.2 * rows)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize, sharex=sharex, sharey=sharey, squeeze=False)
+    for ax, panel in zip(axes.ravel(), panels):
+        _draw(ax, panel.get("curves", []))
+        ax.set_xscale("log" if panel.get("logx") else "linear")
+        ax.set_yscale("log" if panel.get("logy") else "linear")
+        if panel.get("xlabel"):
+            ax.set_xlabel(panel["xlabel"])
+        if panel.get("ylabel"):
+            ax.set_ylabel(panel["ylabel"], **_given(color=panel.get("ylabel_color")))
+        if panel.get("title"):
+            ax.set_title(panel["title"], **_given(fontsize=panel.get("title_size")))
+        if panel.get("grid", True):
+            ax.grid(alpha=0.3)
+        if panel.get("legend"):
+            ax.legend(**_given(fontsize=None if panel["legend"] is True else panel["legend"]))
+        if panel.get("twin"):
+            twin = ax.twinx()
+            _draw(twin, panel["twin"].get("curves", []))
+            twin.set_ylabel(panel["twin"].get("ylabel", ""), **_given(color=panel["twin"].get("ylabel_color")))
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return _save_figure(fig, png, dpi)
+
+
+ZERO_LINE = {"hline": 0.0, "color": "k", "lw": 1}    # a curve item of :func:`panel_plot`: y = 0 marked
+
+
+def gain_spectra_plot(png: str | Path, wavelength_nm, panels: dict, *,
+                      ylabel: str = "material gain g (cm$^{-1}$), < 0: absorption") -> Path:
+    """Material gain spectra, one panel per ``{title: {curve label: (g in 1/cm, matplotlib style)}}``
+    side by side on a shared y axis, g = 0 marked."""
+    return panel_plot(png, [
+        {"curves": [*({"x": wavelength_nm, "y": g, "style": st, "label": k} for k, (g, st) in sp.items()), ZERO_LINE],
+         "xlabel": "wavelength (nm)", "title": title, "title_size": 10, "legend": 7, "ylabel": ylabel if i == 0 else ""}
+        for i, (title, sp) in enumerate(panels.items())], sharey=True)
+
+
+def gain_profile_plot(png: str | Path, x_um, j_A_per_cm2, T_K, maps: dict, wavelength_nm: float, *,
+                      title: str = "Along the QD film", xlabel: str = "x from contact centre (µm)") -> Path:
+    """Three panels along the QD film: J_rec (A/cm^2, left axis) and T (K, right axis); excitons per
+    dot; the peak material gain (solid) and the gain at ``wavelength_nm`` (dashed) - for each
+    ``{label: fem_cqd.gain.GainMaps}`` in ``maps``, evaluated at the positions ``x_um``."""
+    n_mean, gain = [], []
+    for i, (label, m) in enumerate(maps.items()):
+        n_mean.append({"x": x_um, "y": m.occupancy.n_mean, "style": f"C{i}", "label": label})
+        gain += [{"x": x_um, "y": m.peak_g_per_m / 100, "style": f"C{i}", "label": f"peak, {label}"},
+                 {"x": x_um, "y": m.at_wavelength(wavelength_nm * 1e-9) / 100, "style": f"C{i}--",
+                  "label": f"at {wavelength_nm:g} nm"}]
+    return panel_plot(png, [
+        {"curves": [{"x": x_um, "y": j_A_per_cm2, "style": "C0"}], "ylabel": "J$_{rec}$ (A/cm$^2$)",
+         "ylabel_color": "C0", "grid": False, "title": title, "title_size": 10,
+         "twin": {"curves": [{"x": x_um, "y": T_K, "style": "C3"}], "ylabel": "T (K)", "ylabel_color": "C3"}},
+        {"curves": n_mean, "ylabel": r"$\langle N\rangle$", "legend": 7},
+        {"curves": gain + [ZERO_LINE], "ylabel": "material gain (cm$^{-1}$)", "xlabel": xlabel, "legend": 7}],
+        rows=3, figsize=(6.5, 7.5), sharex=True)
+
+
+def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, title: str = "",
+              logx: bool = False, logy: bool = False) -> Path:
+    """Matplotlib plot of ``curves`` = [{"x", "y", "label", optional "style"}] to ``png``."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=130)
     for c in curves:
         ax.plot(c["x"], c["y"], c.get("style", "-"), label=c.get("label"))
@@ -190,6 +298,4 @@ def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, 
         ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    out = atomic_write(Path(png), lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
-    return out
+    return _save_figure(fig, png)

@@ -7,6 +7,7 @@ spectrum are the population-weighted averages of the two.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -157,6 +158,33 @@ def current_density_for_mean_excitons(n_target: float, T_K: float | None = None,
     check_positive("n_target", n_target)
     T = p.t_ref_K if T_K is None else T_K
     return _solve_current_density(lambda j: occupancy(j, T, p).n_mean, n_target, "n_target")
+
+
+def tau_x_for_mean_excitons(n_target: float, j_rec_A_per_m2: float, T_K: float | None = None,
+                            p: QDParams = QDParams(), tau_max_ns: float = 1e4) -> float | None:
+    """Single-exciton lifetime ``tau_x_ns`` (ns) at which the film average <N> at the uniform
+    J_rec (A/m^2) equals ``n_target``, all other fields of ``p`` kept; None if the doubling scan
+    passes ``tau_max_ns`` below the target (multiexciton decay can cap <N> at any tau_X).
+
+    <N> grows monotonically with tau_X: doubling bracket upwards from 1 ns, then 60 bisections in
+    log tau_X (the answer is never below 1 ns).
+    """
+    check_positive("n_target", n_target)
+    T = p.t_ref_K if T_K is None else T_K
+
+    def excess(tau):
+        return occupancy(j_rec_A_per_m2, T, dataclasses.replace(p, tau_x_ns=tau)).n_mean[0] - n_target
+
+    lo = 1.0
+    while excess(2 * lo) < 0:
+        lo *= 2
+        if lo > tau_max_ns:
+            return None
+    a, b = math.log(lo), math.log(2 * lo)
+    for _ in range(60):
+        m = 0.5 * (a + b)
+        a, b = (m, b) if excess(math.exp(m)) < 0 else (a, m)
+    return math.exp(0.5 * (a + b))
 
 
 def transparency_current_density(level: str = "1S", T_K: float | None = None,
