@@ -38,7 +38,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from fem_cqd import gain, optics, viz
-from fem_cqd.bands import band_segments
 from fem_cqd.cli import case_main
 from fem_cqd.constants import q
 from fem_cqd.coupled import Electrothermal
@@ -177,52 +176,17 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar, p
         a_um = stack.aperture_half_width_um
         win = dict(xlim_um=(0, 2 * a_um), ylim_um=(0.1, stack.thickness_nm * 1e-3), y_stretch=100.0)
         jmag = np.hypot(top.electrical.J[:, 0], top.electrical.J[:, 1]) / 1e4
-        viz.field_map(dm.electrical, _to_nodes(dm.electrical, jmag), out / f"{geometry}_J_map.png",
+        viz.field_map(dm.electrical, jmag, out / f"{geometry}_J_map.png",
                       label="J magnitude (A/cm2)", title=f"{geometry}: current density magnitude at {max(points):g} "
                       "A/cm2 (height x100)", **win)
         viz.field_map(dm.thermal, top.thermal.T - et.T_ambient, out / f"{geometry}_T_map.png", label="dT (K)",
                       title=f"{geometry}: temperature rise at {max(points):g} A/cm2, DC",
                       xlim_um=(0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))
-        _plot_bands(out / f"{geometry}_bands.png", dm.electrical, points, geometry)
+        viz.band_plot(out / f"{geometry}_bands.png", dm.electrical,
+                      {f"{geometry}, axis: {j:g} A/cm2, {pt.voltage_V:.3f} V, +{pt.max_rise_K:.1f} K": pt.electrical
+                       for j, pt in points.items()})
     res["seconds"] = time.time() - t0
     return res
-
-
-def _plot_bands(png: Path, tm, points: dict, geometry: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from fem_cqd.results import atomic_write
-    fig, axes = plt.subplots(1, len(points), figsize=(4.6 * len(points), 4.4), dpi=120, squeeze=False)
-    for ax, (j, pt) in zip(axes[0], points.items()):
-        for seg in band_segments(tm, pt.electrical, 0.0):
-            y = seg["y_m"] * 1e9
-            if seg["kind"] == "semiconductor":
-                ax.plot(y, seg["Ec"], "b-", lw=1.4)
-                ax.plot(y, seg["Ev"], "r-", lw=1.4)
-                ax.plot(y, seg["Efn"], "b--", lw=1)
-                ax.plot(y, seg["Efp"], "r--", lw=1)
-                ax.text(y.mean(), np.max(seg["Ec"]) + 0.15, seg["name"], ha="center", fontsize=7, rotation=90)
-            elif seg["kind"] == "conductor":
-                ax.plot(y, seg["Efn"], "k-", lw=2)
-        ax.set_title(f"{geometry}, axis: {j:g} A/cm2, {pt.voltage_V:.3f} V, +{pt.max_rise_K:.1f} K", fontsize=9)
-        ax.set_xlabel("y (nm)")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("energy (eV): Ec, Ev solid; E_Fn, E_Fp dashed")
-    fig.tight_layout()
-    atomic_write(png, lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
-
-
-def _to_nodes(tm, values):
-    """Area-weighted mean of element values at the nodes (for maps)."""
-    p, t = tm.mesh.p, tm.mesh.t
-    x, y = p[0][t], p[1][t]
-    A = 0.5 * np.abs((x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0]))
-    num = np.bincount(t.ravel(), np.tile(A * values, 3), minlength=p.shape[1])
-    den = np.bincount(t.ravel(), np.tile(A, 3), minlength=p.shape[1])
-    return num / np.where(den > 0, den, 1.0)
 
 
 def _plots(out: Path, results: dict) -> None:

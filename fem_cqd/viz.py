@@ -118,11 +118,16 @@ def _render(p_um: np.ndarray, t: np.ndarray, values: np.ndarray, region, png, *,
 def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: str, label: str,
               xlim_um=None, ylim_um=None, y_stretch: float = 1.0, cmap: str = "inferno",
               outline: bool = True, window=(1400, 700), log: bool = False) -> Path:
-    """Render nodal ``values`` on ``tmesh`` to ``png`` with the regions outlined.
+    """Render ``values`` on ``tmesh`` to ``png`` with the regions outlined: nodal values, or one per
+    element (then averaged to the nodes, area-weighted).
 
     ``xlim_um``/``ylim_um`` crop to a window (elements with all nodes inside are kept);
     ``y_stretch`` multiplies the vertical axis for display; ``log`` colours by log10 |values|.
     """
+    p, t = tmesh.mesh.p, tmesh.mesh.t
+    values = np.asarray(values, dtype=float)
+    if values.shape == (t.shape[1],) and t.shape[1] != p.shape[1]:
+        values = _cell_to_nodes(p, t, values)
     return _render(tmesh.mesh.p * 1e6, tmesh.mesh.t, values, tmesh.element_region, png, title=title, label=label,
                    xlim_um=xlim_um, ylim_um=ylim_um, y_stretch=y_stretch, cmap=cmap, outline=outline,
                    window=window, log=log)
@@ -297,5 +302,31 @@ def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, 
     if any(c.get("label") for c in curves):
         ax.legend()
     ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return _save_figure(fig, png)
+
+
+def band_plot(png: str | Path, tmesh: TaggedMesh, panels: dict, x0: float = 0.0) -> Path:
+    """Band diagrams along the vertical line x = ``x0`` (m), one panel per ``{title: ElectricalState}``:
+    E_c, E_v (solid) and the quasi-Fermi levels E_Fn, E_Fp (dashed) in each semiconductor, the Fermi
+    level in each conductor (:func:`fem_cqd.bands.band_segments`)."""
+    from .bands import band_segments
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.4), dpi=120, squeeze=False)
+    for ax, (title, state) in zip(axes[0], panels.items()):
+        for seg in band_segments(tmesh, state, x0):
+            y = seg["y_m"] * 1e9
+            if seg["kind"] == "semiconductor":
+                ax.plot(y, seg["Ec"], "b-", lw=1.4)
+                ax.plot(y, seg["Ev"], "r-", lw=1.4)
+                ax.plot(y, seg["Efn"], "b--", lw=1)
+                ax.plot(y, seg["Efp"], "r--", lw=1)
+                ax.text(y.mean(), np.max(seg["Ec"]) + 0.15, seg["name"], ha="center", fontsize=7, rotation=90)
+            elif seg["kind"] == "conductor":
+                ax.plot(y, seg["Efn"], "k-", lw=2)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("y (nm)")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("energy (eV): Ec, Ev solid; E_Fn, E_Fp dashed")
     fig.tight_layout()
     return _save_figure(fig, png)
