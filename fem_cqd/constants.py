@@ -11,6 +11,7 @@ h = _c.Planck                     # J s
 c0 = _c.speed_of_light            # m/s
 m0 = _c.electron_mass             # kg
 T0 = 300.0                        # K, reference temperature of the material data
+GEOMETRIES = ("planar", "axisymmetric")   # the 2D geometries: per metre of depth, or x = r about the axis
 
 
 def thermal_voltage(T=T0):

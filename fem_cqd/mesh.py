@@ -28,7 +28,7 @@ import skfem
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import GEOMETRIES, TaggedMesh
-from .results import atomic_write, read_mesh_file
+from .files import atomic_write, read_mesh_file
 from .stack import Stack
 
 NM, UM = 1e-9, 1e-6

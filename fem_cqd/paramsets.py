@@ -150,7 +150,7 @@ def write_parameter_set(ps: ParameterSet, path) -> Path:
     """Write ``ps`` as a parameter-set TOML that :func:`load_parameter_set` reads back (atomically)."""
     import tomli_w
 
-    from .results import atomic_write
+    from .files import atomic_write
     data = {"name": ps.name, "description": ps.description, "stack": ps.stack,
             "stack_parameters": {k: dict(v) for k, v in ps.stack_parameters.items()},
             "materials": {m: {**e["values"], "sources": dict(e["sources"])} for m, e in ps.materials.items()}}

@@ -15,7 +15,7 @@ import skfem
 from .errors import InputError
 from .materials import Material
 
-GEOMETRIES = ("planar", "axisymmetric")
+from .constants import GEOMETRIES
 
 
 def interior_facets(mesh: skfem.MeshTri, element_region: np.ndarray, facets) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from . import limits
 from .errors import InputError, check_choice, check_positive, check_range
 from .materials import MaterialLibrary, load_library
-from .regions import GEOMETRIES
+from .constants import GEOMETRIES
 
 THERMAL_BCS = ("isothermal", "convective", "adiabatic")
 

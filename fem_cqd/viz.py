@@ -13,13 +13,14 @@ import numpy as np
 
 from .errors import InputError, check_positive
 from .regions import TaggedMesh
-from .results import atomic_write, read_vtu
-
-os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
-
+from .files import atomic_write
+from .results import read_vtu
 
 def _pyvista():
-    import pyvista as pv  # imported late: the EGL variable above must be set first
+    """pyvista, off-screen through EGL: the variable must be set before VTK is first imported, so it
+    is set here (when a map is drawn), not at import of fem_cqd (a process-wide side effect)."""
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    import pyvista as pv
     pv.OFF_SCREEN = True
     return pv
 
