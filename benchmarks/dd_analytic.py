@@ -91,8 +91,8 @@ def sclc_fem(voltages, gamma=0.0, y=None):
     s = SCLC
     y = sclc_mesh_y() if y is None else y
     tm = tensor_mesh([0.0, 1e-9], y, lambda xc, yc: "org", {"org": _sclc_material(gamma)})
-    dev = build_device(tm, [Contact("bottom", "schottky", work_function=s["chi"], v_n=s["v"], v_p=s["v"]),
-                            Contact("top", "schottky", work_function=s["chi"], v_n=s["v"], v_p=s["v"])])
+    dev = build_device(tm, [Contact("bottom", "schottky", work_function=s["chi"], v_n_m_per_s=s["v"], v_p_m_per_s=s["v"]),
+                            Contact("top", "schottky", work_function=s["chi"], v_n_m_per_s=s["v"], v_p_m_per_s=s["v"])])
     states = ramp(dev, "bottom", voltages, progress=False)
     return np.array([st.currents["bottom"] / 1e-9 for st in states]), states, tm
 
@@ -225,7 +225,7 @@ def spreading(n_x=1.06, V=0.25):
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < t_semi, "nlayer", "ITOish"),
                      {"nlayer": semi, "ITOish": sheet})
     tm = with_boundary(tm, "edge", lambda p: (p[0] < 1e-15) & (p[1] >= t_semi - 1e-15))
-    dev = build_device(tm, [Contact("edge"), Contact("bottom", "schottky", work_function=4.6, v_n=1e5, v_p=1e5)])
+    dev = build_device(tm, [Contact("edge"), Contact("bottom", "schottky", work_function=4.6, v_n_m_per_s=1e5, v_p_m_per_s=1e5)])
     st = solve_bias(dev, {"bottom": V})         # Schottky on n-type: forward with the metal positive
     # current density into the bottom contact at each bottom node: lumped nodal currents / facet share
     from fem_cqd.electrical.driftdiffusion import assemble

@@ -217,7 +217,7 @@ def step_flux(t1: float = 1e-6, decades: int = 3, h0_factor: float = 1 / 20, dt_
                                                         "bottom": lambda p: p[1] < -depth * (1 - 1e-12)})
         grid = th.time_grid(t_end, t1 * dt_factor, steps_per_level=10, growth=2.0, include=times)
         hist = th.solve_transient(tm, times, {"bottom": th.Dirichlet(T_SINK)}, surface_flux={"top": q},
-                                  T_init=T_SINK, grid=grid, method="bdf2", progress=False)
+                                  T_init_K=T_SINK, grid=grid, method="bdf2", progress=False)
         top = np.flatnonzero(tm.mesh.p[1] > -1e-15)
         out[dfac] = (hist.T[:, top].mean(axis=1) - T_SINK, tm.mesh.p.shape[1], hist.steps, hist.factorizations)
     rise, nn, steps, nfac = out[depth_factor]

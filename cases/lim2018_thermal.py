@@ -143,7 +143,7 @@ def run_pulse(out: Path, geometry: str, substrate: str, options: MeshOptions, j:
     grid = time_grid(t_end, width_s / 400, include=list(times) + [width_s])
     hist = solve_transient(dm.thermal, times, boundary_conditions(dm), q_element=q_el, grid=grid,
                            amplitude=lambda t: 1.0 if t <= width_s * (1 + 1e-12) else 0.0,
-                           T_init=stack.thermal.ambient_K, boundary_resistance=interface_resistances(dm),
+                           T_init_K=stack.thermal.ambient_K, boundary_resistance=interface_resistances(dm),
                            progress=False)
     node = qd_centre_node(dm)
     rise = hist.T[:, node] - stack.thermal.ambient_K

@@ -536,7 +536,7 @@ class Electrothermal:
         try:
             hist = solve_transient(self.dm.thermal, times, self.bcs, node_power=thermal_node_power(self.dm, heat),
                                    amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0, breakpoints=[width],
-                                   T_init=self.T_ambient, grid=grid, boundary_resistance=self.boundary_resistance,
+                                   T_init_K=self.T_ambient, grid=grid, boundary_resistance=self.boundary_resistance,
                                    thermal_mesh=self.tmesh, on_step=on_step, progress=False)
         finally:
             bar.close()

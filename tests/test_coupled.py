@@ -240,7 +240,7 @@ def test_one_way_pulse_is_the_transient_of_the_ambient_source():
     grid = time_grid(3e-3, 1e-6, 10, include=[*times, 1e-3])
     ref = solve_transient(dm.thermal, times, BCS, node_power=thermal_node_power(dm, res.states[0].heat),
                           amplitude=lambda t: 1.0 if t <= 1e-3 * (1 + 1e-12) else 0.0, breakpoints=[1e-3],
-                          T_init=300.0, grid=grid)
+                          T_init_K=300.0, grid=grid)
     assert np.allclose(res.history.T, ref.T, rtol=0, atol=1e-12)
     assert res.history.T[2].max() < res.history.T[1].max()          # cooling after the pulse
 

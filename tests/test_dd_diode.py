@@ -144,7 +144,7 @@ def _feature_device():
         out = np.where(yc < 10e-9, "M", np.where(yc < 25e-9, "A", "B"))
         return np.where((yc > 20e-9) & (yc < 25e-9) & (xc > 30e-9), "S", out)
     tm = tensor_mesh(x, y, reg, {"M": M, "A": A, "S": S, "B": B}, geometry="axisymmetric")
-    return tm, build_device(tm, [Contact("bottom"), Contact("top", "schottky", work_function=4.1, v_n=1e3, v_p=1e4)])
+    return tm, build_device(tm, [Contact("bottom"), Contact("top", "schottky", work_function=4.1, v_n_m_per_s=1e3, v_p_m_per_s=1e4)])
 
 
 def test_jacobian_matches_finite_differences():

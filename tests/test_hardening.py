@@ -108,12 +108,12 @@ def test_implausible_values_refused(quick_dm):
         Contact("left", voltage_range=(-1e5, 1e5))
     with pytest.raises(InputError, match=r"work_function = 42.0"):
         Contact("left", "schottky", work_function=42.0)
-    with pytest.raises(InputError, match=r"v_n = 1000000000000.0"):
-        Contact("left", "schottky", work_function=4.2, v_n=1e12)
+    with pytest.raises(InputError, match=r"v_n_m_per_s = 1000000000000.0"):
+        Contact("left", "schottky", work_function=4.2, v_n_m_per_s=1e12)
     tm = quick_dm.thermal
-    with pytest.raises(InputError, match=r"bcs\['heat_sink'\].T = 300000.0"):
+    with pytest.raises(InputError, match=r"bcs\['heat_sink'\].T_K = 300000.0"):
         solve_steady(tm, {"heat_sink": Dirichlet(3e5)})
-    with pytest.raises(InputError, match=r"bcs\[.top.\].h = 1000000000.0"):
+    with pytest.raises(InputError, match=r"bcs\[.top.\].h_W_per_m2K = 1000000000.0"):
         solve_steady(tm, {"heat_sink": Dirichlet(300.0), "top": Robin(1e9, 300.0)})
 
 

@@ -314,5 +314,5 @@ def test_no_source_keeps_the_ambient_exactly_steady_and_transient():
     bcs = {"heat_sink": Dirichlet(300.0), "top": Robin(10.0, 300.0)}
     st = solve_steady(dm.thermal, bcs)
     assert np.all(st.T == 300.0) and all(abs(v) < 1e-15 for v in st.power_boundary.values())   # W
-    hist = solve_transient(dm.thermal, [1e-6, 1e-3], bcs, T_init=300.0, dt=1e-4)
+    hist = solve_transient(dm.thermal, [1e-6, 1e-3], bcs, T_init_K=300.0, dt=1e-4)
     assert np.all(hist.T == 300.0)

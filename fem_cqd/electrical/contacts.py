@@ -33,7 +33,7 @@ class Contact:
     boundary : name of the boundary in ``TaggedMesh.boundaries`` (also the contact's name)
     kind : "ohmic" | "schottky"
     work_function : eV, required for "schottky"
-    v_n, v_p : surface recombination velocities (m/s) of a Schottky contact (default 1e5 m/s,
+    v_n_m_per_s, v_p_m_per_s : surface recombination velocities v_n, v_p (m/s) of a Schottky contact (default 1e5 m/s,
         about the Richardson velocity A* T^2 / (q N_c) for m* = m0 at 300 K)
     voltage_range : (min, max) volts allowed on this contact
     """
@@ -41,8 +41,8 @@ class Contact:
     boundary: str
     kind: str = "ohmic"
     work_function: float | None = None
-    v_n: float = 1e5
-    v_p: float = 1e5
+    v_n_m_per_s: float = 1e5
+    v_p_m_per_s: float = 1e5
     voltage_range: tuple = (-100.0, 100.0)
 
     def __post_init__(self):
@@ -53,7 +53,7 @@ class Contact:
                                  "a work function in eV (needed for a Schottky contact)")
             check_range(f"contacts[{self.boundary!r}].work_function", self.work_function, *WORK_FUNCTION_RANGE_EV,
                         "eV", "fem_cqd.limits.WORK_FUNCTION_RANGE_EV")
-        for name in ("v_n", "v_p"):
+        for name in ("v_n_m_per_s", "v_p_m_per_s"):
             check_positive(f"contacts[{self.boundary!r}].{name}", getattr(self, name))
             check_range(f"contacts[{self.boundary!r}].{name}", getattr(self, name), 0.0, MAX_SURFACE_VELOCITY_M_PER_S,
                         "m/s", "fem_cqd.limits.MAX_SURFACE_VELOCITY_M_PER_S")

@@ -456,8 +456,8 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
             L = np.hypot(x[1] - x[0], y[1] - y[0])
             A = boundary_face_areas(L, x, geom.axisymmetric)
             st = np.array([stat_of_elem[int(e)] for e in el])
-            schottky[c.boundary] = dict(nodes=fn, elem=el, area=A, work_function=c.work_function, v_n=c.v_n,
-                                        v_p=c.v_p, groups=tuple((k, np.flatnonzero(st == k)) for k in sorted(set(st))))
+            schottky[c.boundary] = dict(nodes=fn, elem=el, area=A, work_function=c.work_function, v_n=c.v_n_m_per_s,
+                                        v_p=c.v_p_m_per_s, groups=tuple((k, np.flatnonzero(st == k)) for k in sorted(set(st))))
     placeholder = Parameters(T_node=T_node, VT=np.ones(ne), VT_ref=1.0, s_n=np.zeros(ne), s_p=np.zeros(ne),
                              mu_n0=np.zeros(ne), mu_p0=np.zeros(ne), recomb=None, schottky_eq={}, ohmic_psi={})
     dev = Device(tmesh=tmesh, geom=geom, contacts=contacts, semi=semi, poisson=poisson, cond=cond, eps=eps,

@@ -34,14 +34,14 @@ def _check_bcs(tm: TaggedMesh, bcs):
     for name, bc in bcs.items():
         tm.boundary(name)
         if isinstance(bc, Dirichlet):
-            _check_temperature(f"bcs[{name!r}].T", bc.T)
+            _check_temperature(f"bcs[{name!r}].T_K", bc.T_K)
         elif isinstance(bc, Robin):
-            check_positive(f"bcs[{name!r}].h", bc.h, allow_zero=True)
-            check_range(f"bcs[{name!r}].h", bc.h, 0.0, MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
+            check_positive(f"bcs[{name!r}].h_W_per_m2K", bc.h_W_per_m2K, allow_zero=True)
+            check_range(f"bcs[{name!r}].h_W_per_m2K", bc.h_W_per_m2K, 0.0, MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
                         "fem_cqd.limits.MAX_HEAT_TRANSFER_W_PER_M2K")
-            _check_temperature(f"bcs[{name!r}].T_amb", bc.T_amb)
+            _check_temperature(f"bcs[{name!r}].T_ambient_K", bc.T_ambient_K)
         elif not isinstance(bc, Adiabatic):
-            raise InputError(f"bcs[{name!r}]", bc, "Dirichlet(T), Robin(h, T_amb) or Adiabatic()")
+            raise InputError(f"bcs[{name!r}]", bc, "Dirichlet(T_K), Robin(h_W_per_m2K, T_ambient_K) or Adiabatic()")
     return bcs
 
 
@@ -104,16 +104,16 @@ def _boundary_terms(tmesh: ThermalMesh, bcs):
             nodes = np.unique(dofs)
             new = nodes[~dmask[nodes]]
             dmask[nodes] = True
-            dval[nodes] = bc.T
+            dval[nodes] = bc.T_K
             dirichlet_owner[name] = new
         else:
             maa, mbb, mab = tmesh._facet_mass(L, r)
             la, lb = tmesh._facet_load(L, r)
-            np.add.at(diag, dofs[0], bc.h * maa)
-            np.add.at(diag, dofs[1], bc.h * mbb)
-            np.add.at(W, eidx, bc.h * mab)
-            load += np.bincount(dofs[0], weights=bc.h * bc.T_amb * la, minlength=n)
-            load += np.bincount(dofs[1], weights=bc.h * bc.T_amb * lb, minlength=n)
+            np.add.at(diag, dofs[0], bc.h_W_per_m2K * maa)
+            np.add.at(diag, dofs[1], bc.h_W_per_m2K * mbb)
+            np.add.at(W, eidx, bc.h_W_per_m2K * mab)
+            load += np.bincount(dofs[0], weights=bc.h_W_per_m2K * bc.T_ambient_K * la, minlength=n)
+            load += np.bincount(dofs[1], weights=bc.h_W_per_m2K * bc.T_ambient_K * lb, minlength=n)
             robin[name] = (bc, dofs, maa, mbb, mab, la, lb)
     return W, diag, load, dmask, dval, dirichlet_owner, robin
 

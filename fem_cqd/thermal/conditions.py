@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Dirichlet:
-    """Fixed temperature ``T`` [K] (a heat sink)."""
+    """Fixed temperature ``T_K`` (K): a heat sink."""
 
-    T: float
+    T_K: float
 
 
 @dataclass(frozen=True)
 class Robin:
-    """Convection to ambient: ``-k dT/dn = h (T - T_amb)``, ``h`` in W/(m^2 K), ``T_amb`` in K."""
+    """Convection to ambient: ``-k dT/dn = h (T - T_amb)``, h = ``h_W_per_m2K``, T_amb = ``T_ambient_K``."""
 
-    h: float
-    T_amb: float
+    h_W_per_m2K: float
+    T_ambient_K: float
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
     tm = tagged_mesh
     bcs = _check_bcs(tm, bcs)
     sources = _Sources(tm, q_node, q_element, node_power, surface_flux)
-    if not any(isinstance(b, Dirichlet) or (isinstance(b, Robin) and b.h > 0) for b in bcs.values()):
+    if not any(isinstance(b, Dirichlet) or (isinstance(b, Robin) and b.h_W_per_m2K > 0) for b in bcs.values()):
         raise InputError("bcs", {k: type(v).__name__ for k, v in bcs.items()},
                          "at least one Dirichlet or Robin (h > 0) boundary for a steady solve")
     check_positive("tol_K", tol_K)
@@ -146,7 +146,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
 
 def _reference_temperature(bcs) -> float:
     """The mean Dirichlet temperature, else the mean Robin ambient, else T0 (K)."""
-    dT = [b.T for b in bcs.values() if isinstance(b, Dirichlet)] or [b.T_amb for b in bcs.values() if isinstance(b, Robin)]
+    dT = [b.T_K for b in bcs.values() if isinstance(b, Dirichlet)] or [b.T_ambient_K for b in bcs.values() if isinstance(b, Robin)]
     return float(np.mean(dT)) if dT else T0
 
 
@@ -174,8 +174,8 @@ def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag
         pb[name] = -float(react[dofs].sum())
     for name, (bc, dofs, maa, mbb, mab, la, lb) in robin.items():
         Ta, Tb = T[dofs[0]], T[dofs[1]]
-        qa = bc.h * (maa * Ta + mab * Tb - bc.T_amb * la)
-        qb = bc.h * (mab * Ta + mbb * Tb - bc.T_amb * lb)
+        qa = bc.h_W_per_m2K * (maa * Ta + mab * Tb - bc.T_ambient_K * la)
+        qb = bc.h_W_per_m2K * (mab * Ta + mbb * Tb - bc.T_ambient_K * lb)
         pb[name] = float(np.sum(qa) + np.sum(qb))
     pin = float(bsrc.sum())
     imb = abs(pin - sum(pb.values())) / max(abs(pin), 1e-300)
@@ -183,7 +183,7 @@ def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag
     gx = (tmesh.b * Tl).sum(axis=0)
     gy = (tmesh.c * Tl).sum(axis=0)
     flux = -k_e * np.vstack([gx, gy])
-    sink = [b.T for b in bcs.values() if isinstance(b, Dirichlet)]
+    sink = [b.T_K for b in bcs.values() if isinstance(b, Dirichlet)]
     return ThermalState(T=T[: tmesh.n_nodes].copy(), T_dofs=T, heat_flux=flux, power_source=pin,
                         power_boundary=pb, imbalance=imb, iterations=iters, solver=kind,
                         sink_temperature=float(np.mean(sink)) if sink else None, thermal_mesh=tmesh)

@@ -33,18 +33,20 @@ def time_grid(t_end: float, dt_first: float, steps_per_level: int = 10, growth: 
     return grid[keep]
 
 
-def rectangular_pulses(width: float, period: float, n_pulses: int | None = None, start: float = 0.0,
+def rectangular_pulses(width_s: float, period_s: float, n_pulses: int | None = None, start_s: float = 0.0,
                        height: float = 1.0):
-    """A rectangular pulse train ``a(t)`` (``height`` for ``start + j period <= t < ... + width``).
+    """A rectangular pulse train ``a(t)``: ``height`` for start + j period <= t < start + j period + width
+    (``start_s``, ``period_s``, ``width_s`` in seconds), else 0.
 
     Returns ``(amplitude, edges)``; ``edges`` are the switching times (first ``n_pulses`` pulses, or
     the first 1000 when None) to include in the time grid.
     """
-    width = check_positive("width", width)
-    period = check_positive("period", period)
+    width = check_positive("width_s", width_s)
+    period = check_positive("period_s", period_s)
     if width > period:
-        raise InputError("width", width, f"a pulse width <= the period ({period:g} s)")
-    check_finite("start", start)
+        raise InputError("width_s", width, f"a pulse width <= the period ({period:g} s)")
+    start = float(start_s)
+    check_finite("start_s", start)
     height = float(height)
     check_finite("height", height)
     if n_pulses is not None and (int(n_pulses) != n_pulses or n_pulses < 1):

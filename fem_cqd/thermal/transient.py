@@ -1,6 +1,6 @@
 r"""Transient heat conduction, :func:`solve_transient`::
 
-    rho c dT/dt - div( k(T) grad T ) = a(t) Q         in the domain, from T(0) = T_init
+    rho c dT/dt - div( k(T) grad T ) = a(t) Q         in the domain, from T(0) = T_init_K
 
 with the boundary conditions of :mod:`fem_cqd.thermal.conditions` and an optional thermal boundary
 resistance between two regions (:mod:`fem_cqd.thermal.operator`).
@@ -31,12 +31,12 @@ MASSES = ("lumped", "consistent")
 
 def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, *, q_node=None, q_element=None,
                     node_power=None, surface_flux: Mapping | None = None,
-                    amplitude: Callable[[float], float] | None = None, T_init=T0,
+                    amplitude: Callable[[float], float] | None = None, T_init_K=T0,
                     dt: float | None = None, grid=None, breakpoints=None, method: str = "bdf2", mass: str = "lumped",
                     boundary_resistance: Mapping | None = None, solver: str = "auto", tol_K: float = 1e-7,
                     max_iter: int = 30, progress: bool | None = None,
                     thermal_mesh: ThermalMesh | None = None, on_step: Callable | None = None) -> ThermalHistory:
-    r"""Transient heat ``rho c dT/dt - div(k(T) grad T) = a(t) Q`` from ``T(0) = T_init``.
+    r"""Transient heat ``rho c dT/dt - div(k(T) grad T) = a(t) Q`` from ``T(0) = T_init_K``.
 
     Sources (``q_node``, ``q_element``, ``node_power``, ``surface_flux``; as in :func:`solve_steady`)
     are multiplied by ``amplitude(t)`` (default 1), evaluated at the left limit of each step end, e.g.
@@ -105,9 +105,9 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     bsrc = sources.vector(tmesh)
     rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(tmesh, bcs)
     iW, idiag = tmesh.interface_operator() if tmesh.interfaces else (0.0, 0.0)
-    Tn = _check_array("T_init", T_init, tmesh.n_nodes, "node [K]")
+    Tn = _check_array("T_init_K", T_init_K, tmesh.n_nodes, "node [K]")
     if np.any(Tn <= 0):
-        raise InputError("T_init", float(Tn.min()), "temperatures > 0 K")
+        raise InputError("T_init_K", float(Tn.min()), "temperatures > 0 K")
     # T holds T - T_ref (as in solve_steady: constants are annihilated exactly by the conduction and
     # interface operators, not by their floating-point row sums); stored and passed on absolute
     T_ref = _reference_temperature(bcs)
