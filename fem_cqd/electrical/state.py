@@ -186,7 +186,7 @@ def make_state(dev, z, voltages, iterations=0):
     Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)
     Ec = np.where(has, -chi - psi, -psi)
     Ev = np.where(has, Ec - Eg, -psi)
-    currents = terminal_currents(dev, fl)
+    currents = terminal_currents(dev, fl, volts)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
                            Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, R_vertex=R_vertex,
                            R_rad_vertex=R_rad_vertex, heat=heat, heat_density=heat_density,
