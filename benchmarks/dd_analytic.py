@@ -200,8 +200,9 @@ def pn_diode_rows(row):
             nid = 0.1 / (VT * np.log(s2.currents["left"] / s1.currents["left"]))
             out.append(row("pn diode, junction SRH tau=1 ns, 0.15-0.25 V", "ideality", float(nid), 2.0, 0.08))
             st = solve_bias(dev, {"left": 0.6}, start=s2)
+            each = st.contact_fluxes                       # each contact's own flux sum
             out.append(row("pn diode SRH V=0.6", "anode+cathode_over_anode_current",
-                           abs(st.currents["left"] + st.currents["right"]) / abs(st.currents["left"]), 0.0, 1e-9))
+                           abs(each["left"] + each["right"]) / abs(each["left"]), 0.0, 1e-9))
             out.append(row("pn diode SRH V=0.6", "heat+light_vs_VI_W_per_m", float(st.heat.sum() + st.emitted_power),
                            float(st.power_in), 1e-8))
     return out

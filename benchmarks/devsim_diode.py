@@ -138,6 +138,8 @@ def run_fem(m, contacts, biases=BIASES, linear_solver="auto") -> dict:
     out = {"bias": np.array([s.voltages["top"] for s in states]),
            "current_top": np.array([s.currents["top"] for s in states]),
            "current_bot": np.array([s.currents["bot"] for s in states]),
+           "flux_top": np.array([s.contact_fluxes["top"] for s in states]),      # each contact's own flux sum
+           "flux_bot": np.array([s.contact_fluxes["bot"] for s in states]),
            "potential": np.array([s.psi for s in states]),
            "electrons": np.array([s.n for s in states]),
            "holes": np.array([s.p for s in states]),
@@ -300,7 +302,7 @@ def main(argv=None):
                 rows.extend(r3)
                 imbalance = np.abs(ds["current_top"] + ds["current_bot"]) / np.abs(ext["current_top"]).clip(1e-300)
                 summary[size].update(psi_offset_V=off, devsim_double_top_bot_imbalance=imbalance.tolist(),
-                                     fem_top_bot_imbalance=(np.abs(fem["current_top"] + fem["current_bot"])
+                                     fem_top_bot_imbalance=(np.abs(fem["flux_top"] + fem["flux_bot"])
                                                             / np.abs(fem["current_top"]).clip(1e-300)).tolist(),
                                      currents_A_per_m={"bias": ext["bias"].tolist(),
                                                        "devsim_float128": ext["current_top"].tolist(),

@@ -84,7 +84,7 @@ def test_srh_ideality_two():
 def test_current_and_energy_conservation():
     tm, dev = diode(tau=1e-7)
     st = solve_bias(dev, {"left": 0.6})
-    Ia, Ic = st.currents["left"], st.currents["right"]
+    Ia, Ic = st.contact_fluxes["left"], st.contact_fluxes["right"]
     assert abs(Ia + Ic) <= 1e-9 * abs(Ia)
     total = st.heat.sum() + st.emitted_power
     assert abs(total - st.power_in) <= 1e-8 * abs(st.power_in)
@@ -201,7 +201,7 @@ def test_feature_device_conservation_and_current_drive():
     cond = dev.cond
     G_node = np.bincount(g.ea[:, cond].ravel(), (g.weight[:, cond] * dev.sigma[cond]).ravel(), minlength=dev.n_nodes)
     floor = 10 * np.finfo(float).eps * 1.5 * G_node.max()
-    assert I > 0 and abs(I + st.currents["top"]) <= 1e-9 * abs(I) + floor
+    assert I > 0 and abs(st.contact_fluxes["bottom"] + st.contact_fluxes["top"]) <= 1e-9 * abs(I) + floor
     assert abs(st.heat.sum() + st.emitted_power - st.power_in) <= 1e-8 * abs(st.power_in)
     assert np.all(np.abs(st.R_rad) <= np.abs(st.R) * (1 + 1e-12) + 1e-30)   # a share of R
     # current-driven: prescribing the current found above gives back the voltage

@@ -16,7 +16,7 @@ def test_conductor_contacts_conserve_current_and_energy():
     dm = build_mesh(lim2018(layers=layers, spacer=Spacer(on="TCTA")), MeshOptions().scaled(0.5))
     dev = build_device(dm.electrical, [Contact("anode", "ohmic"), Contact("cathode", "ohmic")])
     st = solve_bias(dev, {"anode": 3.0}, start=solve_equilibrium(dev))
-    ia, ic = st.currents["anode"], st.currents["cathode"]
+    ia, ic = st.contact_fluxes["anode"], st.contact_fluxes["cathode"]
     assert ia > 0, "forward bias drives current into the anode"
     assert abs(ia + ic) <= 1e-9 * abs(ia)
     assert np.isclose(st.heat.sum() + st.emitted_power, st.power_in, rtol=1e-8)

@@ -456,7 +456,7 @@ def test_feature_device_conserves_current_and_energy(feature):
     cond = dev.cond
     G_node = np.bincount(g.ea[:, cond].ravel(), (g.weight[:, cond] * dev.sigma[cond]).ravel(), minlength=dev.n_nodes)
     floor = 10 * np.finfo(float).eps * 3.0 * G_node.max()          # potential resolution x conductance
-    assert I > 0 and abs(I + st.currents["top"]) <= 1e-9 * abs(I) + floor
+    assert I > 0 and abs(st.contact_fluxes["bottom"] + st.contact_fluxes["top"]) <= 1e-9 * abs(I) + floor
     assert abs(st.heat.sum() + st.emitted_power - st.power_in) <= 1e-8 * abs(st.power_in)
     assert st.emitted_power > 0 and np.all(st.R_rad <= st.R * (1 + 1e-12) + 1e-30)
 

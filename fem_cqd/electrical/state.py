@@ -37,6 +37,10 @@ class ElectricalState:
         current exactly.
     heat : W per node (W/m planar), the lumped heat load; heat_density = heat / nodal volume (W/m^3).
     voltages, currents : contact name -> V, A (A/m planar); current flows from the contact into the device.
+        A two-contact device reports both at the contact nearer 0 V (the other is its negative:
+        :func:`~fem_cqd.electrical.system.terminal_currents`).
+    contact_fluxes : contact name -> A (A/m), each contact's own sum of fluxes; their sum is the
+        discrete current conservation (0 up to round-off and Newton's tolerance).
     emitted_power : W (W/m), light leaving by radiative recombination (q E_photon R_rad).
     iterations : Newton iterations of the last solve.
     """
@@ -61,6 +65,7 @@ class ElectricalState:
     heat_density: np.ndarray
     voltages: dict
     currents: dict
+    contact_fluxes: dict
     emitted_power: float
     T: np.ndarray
     iterations: int
@@ -187,8 +192,9 @@ def make_state(dev, z, voltages, iterations=0):
     Ec = np.where(has, -chi - psi, -psi)
     Ev = np.where(has, Ec - Eg, -psi)
     currents = terminal_currents(dev, fl, volts)
+    fluxes = terminal_currents(dev, fl)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
                            Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, R_vertex=R_vertex,
                            R_rad_vertex=R_rad_vertex, heat=heat, heat_density=heat_density,
-                           voltages=volts, currents=currents, emitted_power=emitted, T=dev.T_node.copy(),
+                           voltages=volts, currents=currents, contact_fluxes=fluxes, emitted_power=emitted, T=dev.T_node.copy(),
                            iterations=iterations, x=x.copy(), tmesh=dev.tmesh)
