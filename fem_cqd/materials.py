@@ -37,7 +37,7 @@ import numpy as np
 from .constants import T0, k_B, q
 from .errors import InputError
 
-KINDS = ("conductor", "semiconductor", "insulator")
+KINDS = ("conductor", "semiconductor", "insulator", "thermal")   # "thermal": heat only (a substrate, a heat sink)
 
 # TOML key -> (Material attribute, factor to SI)
 _UNITS = {
@@ -82,8 +82,8 @@ _REQUIRED = {
     "conductor": ("conductivity", "work_function"),
     "semiconductor": ("relative_permittivity", "electron_affinity", "band_gap", "Nc", "Nv", "mu_n", "mu_p"),
     "insulator": ("relative_permittivity",),
+    "thermal": ("thermal_conductivity",),
 }
-_THERMAL = ("thermal_conductivity", "heat_capacity", "density")
 _MAY_BE_ZERO_OR_NEGATIVE = {"k_T_exponent", "pf_gamma_n", "pf_gamma_p", "mobility_activation", "sigma_n", "sigma_p",
                             "donors", "acceptors",
                             "radiative_coefficient", "langevin_factor", "langevin_radiative_fraction",
@@ -92,13 +92,17 @@ _MAY_BE_ZERO_OR_NEGATIVE = {"k_T_exponent", "pf_gamma_n", "pf_gamma_p", "mobilit
 
 @dataclass(frozen=True)
 class Material:
-    """One material, SI units (energies in eV). ``None`` means "not given"."""
+    """One material, SI units (energies in eV). ``None`` means "not given".
+
+    Either part may be left out: a material with no thermal properties is electrical only (a heat
+    solve refuses a region of it, naming the property), and ``kind = "thermal"`` is heat only (no
+    electrical properties; drift-diffusion refuses a region of it)."""
 
     name: str
     kind: str
-    thermal_conductivity: float            # W/(m K) at 300 K
-    heat_capacity: float                   # J/(kg K)
-    density: float                         # kg/m^3
+    thermal_conductivity: float | None = None   # W/(m K) at 300 K
+    heat_capacity: float | None = None     # J/(kg K)
+    density: float | None = None           # kg/m^3
     k_T_exponent: float = 0.0
     relative_permittivity: float | None = None
     conductivity: float | None = None      # S/m
@@ -158,8 +162,8 @@ class Material:
 
     @property
     def volumetric_heat_capacity(self) -> float:
-        """rho c in J/(m^3 K)."""
-        return self.density * self.heat_capacity
+        """rho c in J/(m^3 K) (both must be given: :meth:`require`)."""
+        return self.require("density", "transient heat") * self.require("heat_capacity", "transient heat")
 
     def thermal_conductivity_at(self, T):
         """k(T) = k_300 (T/300 K)^a, W/(m K); ``T`` scalar or array in K."""
@@ -255,7 +259,7 @@ def _parse_one(name: str, table: dict, origin: str) -> Material:
         if index[0] <= 0 or index[1] < 0:
             raise InputError(f"{where}.refractive_index", index, "n > 0 and k >= 0")
         values["refractive_index"] = complex(index[0], index[1])
-    for attr in _THERMAL + _REQUIRED[kind]:
+    for attr in _REQUIRED[kind]:
         if attr not in values:
             raise InputError(f"{where}.{attr}", None, f"a value (required for a {kind})")
     return Material(name=name, kind=kind, sources=sources, **values)
@@ -276,6 +280,9 @@ def validate_electrical(m: Material, where: str) -> None:
         if v is None or not np.isfinite(v) or v <= 0:
             raise InputError(f"{where}.{prop}", v, allowed)
 
+    if m.kind == "thermal":
+        raise InputError(f"{where}.kind", m.kind, "an electrical kind (conductor, semiconductor, insulator): a "
+                         "heat-only material belongs in the thermal mesh only (substrate, heat sink)")
     if m.kind in ("semiconductor", "insulator"):
         positive("relative_permittivity")
     if m.kind == "conductor":

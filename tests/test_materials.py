@@ -64,7 +64,7 @@ density = "mine"
     ({"kind": "metal"}, "kind"),
     ({"kind": "insulator", "relative_permittivity": -1.0}, "relative_permittivity"),
     ({"kind": "insulator", "relative_permittivity": float("nan")}, "relative_permittivity"),
-    ({"kind": "insulator", "relative_permittivity": 3.0, "sources": {"relative_permittivity": "x"}}, "thermal_conductivity"),
+    ({"kind": "thermal", "density_kg_per_m3": 3.0, "sources": {"density": "x"}}, "thermal_conductivity"),
     ({"kind": "insulator", "bogus_unit": 3.0}, "bogus_unit"),
 ])
 def test_bad_material_entries_name_the_field(table, field):
@@ -80,3 +80,31 @@ def test_value_without_source_is_refused():
 def test_unknown_material_lists_known_ones():
     with pytest.raises(InputError, match="ITO"):
         load_library()["unobtainium"]
+
+
+def test_electrical_or_thermal_part_of_a_material_may_be_left_out():
+    """A heat-only material (kind "thermal": a substrate) needs no electrical values, an electrical-only
+    one no thermal values; each solver refuses a region lacking its part, naming the property."""
+    import numpy as np
+    from fem_cqd import Dirichlet, solve_steady, strip_mesh
+    from fem_cqd.electrical import Contact, build_device, solve_bias
+    from fem_cqd.materials import parse_library
+    lib = parse_library({
+        "sink": {"kind": "thermal", "thermal_conductivity_W_per_mK": 400.0,
+                 "sources": {"thermal_conductivity": "assumed"}},
+        "film": {"kind": "semiconductor", "relative_permittivity": 3.0, "electron_affinity_eV": 2.5,
+                 "band_gap_eV": 3.0, "Nc_per_cm3": 1e19, "Nv_per_cm3": 1e19, "mu_n_cm2_per_Vs": 1e-4,
+                 "mu_p_cm2_per_Vs": 1e-4, "donors_per_cm3": 1e17,
+                 "sources": {k: "assumed" for k in ("relative_permittivity", "electron_affinity", "band_gap", "Nc",
+                                                    "Nv", "mu_n", "mu_p", "donors")}}})
+    assert lib["sink"].relative_permittivity is None and lib["film"].thermal_conductivity is None
+    y = np.linspace(0.0, 1e-6, 11)
+    st = solve_steady(strip_mesh(y, "sink", {"sink": lib["sink"]}), {"bottom": Dirichlet(300.0)},
+                      surface_flux={"top": 1e6})
+    assert st.T.max() == pytest.approx(300.0 + 1e6 * 1e-6 / 400.0, rel=1e-9)      # q L / k
+    film = strip_mesh(np.linspace(0.0, 1e-7, 21), "film", {"film": lib["film"]})
+    assert solve_bias(build_device(film, [Contact("bottom"), Contact("top")]), {"bottom": 0.1}).currents["bottom"] > 0
+    with pytest.raises(InputError, match=r"materials\['film'\].thermal_conductivity.*heat conduction in region 'film'"):
+        solve_steady(film, {"bottom": Dirichlet(300.0)})
+    with pytest.raises(InputError, match=r"kind = 'thermal'.*electrical kind"):
+        build_device(strip_mesh(y, "sink", {"sink": lib["sink"]}), [Contact("bottom"), Contact("top")])

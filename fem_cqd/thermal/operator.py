@@ -97,7 +97,8 @@ class ThermalMesh:
 
         # --- regions and materials ---
         mats = tm.region_materials
-        k300 = np.array([m.thermal_conductivity for m in mats], dtype=float)
+        k300 = np.array([m.require("thermal_conductivity", f"heat conduction in region {name!r}")
+                         for name, m in zip(tm.region_names, mats)], dtype=float)
         expo = np.array([m.k_T_exponent for m in mats], dtype=float)
         for name, m, kv, ev in zip(tm.region_names, mats, k300, expo):
             if not (math.isfinite(kv) and kv > 0):
