@@ -277,7 +277,7 @@ def fem_bilayer(v, sigma=0.08, geometry="planar", hmax=0.5e-9, h0=0.02e-9, ratio
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < 0, "an", np.where(yc < LA, "A", np.where(
         yc < LA + LB, "B", "ca"))), mats, geometry=geometry)
     itf = () if v is None else (ThermionicInterface("A", "B", v_p_m_per_s=v),)
-    dev = build_device(tm, [Contact("bottom"), Contact("top")], T=P["T"], thermionic_interfaces=itf)
+    dev = build_device(tm, [Contact("bottom"), Contact("top")], T_K=P["T"], thermionic_interfaces=itf)
     return tm, dev, (width if geometry == "planar" else math.pi * width ** 2)
 
 

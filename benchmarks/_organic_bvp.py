@@ -319,7 +319,7 @@ def fem_hole_only(ref: HoleOnlyDevice, h0=0.01e-9, ratio=1.1, hmax=0.5e-9, image
                         L + contact_thickness])
     tm = tensor_mesh([0.0, width], y, lambda xc, yc: np.where(yc < 0, "anode", np.where(yc < L, "org", "cathode")),
                      mats)
-    dev = build_device(tm, [Contact("bottom"), Contact("top")], T=ref.T,
+    dev = build_device(tm, [Contact("bottom"), Contact("top")], T_K=ref.T,
                        image_force_lowering=("anode",) if image_force else ())
     return tm, dev, width
 
@@ -353,7 +353,7 @@ def hetero_device(T=300.0):
                                                                             np.where(yc < 60e-9, "C", "ca"))))
         return np.where((xc > 20e-9) & (yc > 25e-9) & (yc < 35e-9), "A", out)
     tm = tensor_mesh(x, y, reg, {"an": an, "A": A, "B": B, "C": C, "ca": ca})
-    return tm, build_device(tm, [Contact("bottom"), Contact("top")], T=T)
+    return tm, build_device(tm, [Contact("bottom"), Contact("top")], T_K=T)
 
 
 def feature_device():

@@ -105,7 +105,7 @@ def point_summary(dm, et, pt, stack, mode, out: Path, geometry: str, j: float, s
     _, _, Y = et.heat_source.split(pt.electrical)
     tag = f"{geometry}_{j:g}A"
     pt.electrical.save_vtu(out / f"{tag}.vtu")
-    write_thermal_vtu(out / f"{tag}_thermal.vtu", pt.thermal, T_ambient_K=et.T_ambient)
+    write_thermal_vtu(out / f"{tag}_thermal.vtu", pt.thermal, T_ambient_K=et.T_ambient_K)
     write_profile_csv(out / f"profile_{tag}.csv", prof, {
         "excitons_per_dot": maps.occupancy.n_mean, "inversion_1S": maps.occupancy.inversion["1S"],
         "photon_yield": Y, "peak_gain_per_cm": maps.peak_g_per_m / 100,
@@ -179,7 +179,7 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar, p
         viz.field_map(dm.electrical, jmag, out / f"{geometry}_J_map.png",
                       label="J magnitude (A/cm2)", title=f"{geometry}: current density magnitude at {max(points):g} "
                       "A/cm2 (height x100)", **win)
-        viz.field_map(dm.thermal, top.thermal.T - et.T_ambient, out / f"{geometry}_T_map.png", label="dT (K)",
+        viz.field_map(dm.thermal, top.thermal.T - et.T_ambient_K, out / f"{geometry}_T_map.png", label="dT (K)",
                       title=f"{geometry}: temperature rise at {max(points):g} A/cm2, DC",
                       xlim_um=(0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))
         viz.band_plot(out / f"{geometry}_bands.png", dm.electrical,

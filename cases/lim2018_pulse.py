@@ -99,7 +99,7 @@ def run_pulse(out: Path, stack, options, j: float) -> dict:
     prof, maps = e["prof"], e["maps"]
     film = dm.thermal.elements_of(stack.qd_layer)
     film_nodes = np.unique(dm.thermal.mesh.t[:, film])
-    rise_t = res.history.T[:, film_nodes].max(axis=1) - et.T_ambient
+    rise_t = res.history.T[:, film_nodes].max(axis=1) - et.T_ambient_K
     tag = f"{stack.substrate.material}_{j:g}A"
     write_csv(out / f"profile_{tag}.csv", {
         "x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,

@@ -271,7 +271,7 @@ class ColumnModel:
         fixed = {f"stack.{k}": v for k, v in (stack_values or {}).items()}
         stack = lim2018("planar", params=with_values(self.base, {**values, **fixed}, "fit trial"), device=kind)
         tm = column_mesh(stack, self.options, width_nm=self.width_nm)
-        return build_device(tm, [Contact("anode"), Contact("cathode")], T=T_K)
+        return build_device(tm, [Contact("anode"), Contact("cathode")], T_K=T_K)
 
     def jv(self, values: dict, data: JVData) -> np.ndarray:
         from .electrical import solve_bias, solve_equilibrium
@@ -496,7 +496,7 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, 
         stack = lim2018(geometry, params=with_values(result.base, {**result.values, **fixed}, "fit"), device=d.device)
         a = stack.aperture_half_width_um * 1e-6
         area = math.pi * a * a if geometry == "axisymmetric" else a
-        dev = build_device(build_mesh(stack, options).electrical, [Contact("anode"), Contact("cathode")], T=d.T_K)
+        dev = build_device(build_mesh(stack, options).electrical, [Contact("anode"), Contact("cathode")], T_K=d.T_K)
         stopped = None
         try:
             states = ramp(dev, "anode", d.V, progress=progress)

@@ -165,7 +165,7 @@ class Electrothermal:
     thermal_bcs : dict boundary -> Dirichlet | Robin | Adiabatic; default: the stack's
         (``fem_cqd.thermal_bcs.boundary_conditions``)
     drive : the contact whose voltage or current is set (the others are held at 0 V)
-    T_ambient : K; default the stack's ambient temperature (300 K without a stack)
+    T_ambient_K : K; default the stack's ambient temperature (300 K without a stack)
     boundary_resistance : thermal interface resistances (``fem_cqd.thermal.solve_steady``);
         default the stack's
     device_options : keywords for ``build_device`` (recombination, image_force_lowering, ...)
@@ -177,7 +177,7 @@ class Electrothermal:
     """
 
     def __init__(self, dm: DeviceMesh, contacts, thermal_bcs=None, *, drive: str = "anode",
-                 T_ambient: float | None = None, boundary_resistance=None, device_options=None,
+                 T_ambient_K: float | None = None, boundary_resistance=None, device_options=None,
                  heat_source=None, qd_emission=None, linear_solver="auto"):
         from .thermal_bcs import boundary_conditions, interface_resistances
         if not isinstance(dm, DeviceMesh):
@@ -192,10 +192,10 @@ class Electrothermal:
             boundary_resistance = interface_resistances(dm)
         self.bcs = thermal_bcs
         self.boundary_resistance = boundary_resistance
-        self.T_ambient = check_positive("T_ambient", T_ambient if T_ambient is not None else
+        self.T_ambient_K = check_positive("T_ambient_K", T_ambient_K if T_ambient_K is not None else
                                         (stack.thermal.ambient_K if stack is not None else 300.0))
         self.tmesh = ThermalMesh(dm.thermal, boundary_resistance)
-        self.device = build_device(dm.electrical, contacts, T=self.T_ambient, **dict(device_options or {}))
+        self.device = build_device(dm.electrical, contacts, T_K=self.T_ambient_K, **dict(device_options or {}))
         self.drive = self.device.contact(drive).boundary
         self.area_m = aperture_area_m(dm)
         self.heat_source = heat_source or default_heat
@@ -347,7 +347,7 @@ class Electrothermal:
         what = f"{self.drive} = {voltage_V:g} V" if voltage_V is not None else \
             (f"j = {j_A_per_cm2:g} A/cm2" if j_A_per_cm2 is not None else f"I({self.drive}) = {target:.4g}")
         N = self.device.n_mesh_nodes
-        T_e = np.full(N, self.T_ambient) if start is None else start.T_electrical.copy()
+        T_e = np.full(N, self.T_ambient_K) if start is None else start.T_electrical.copy()
         state = None if start is None else start.electrical
         th_prev = None if start is None else start.thermal
         X, Fh = [], []                                    # Anderson history (iterates, residuals)
@@ -380,7 +380,7 @@ class Electrothermal:
                 if one_way or change < tol_K:
                     return point
                 T_e = _anderson_step(X, Fh, T_e, f, omega, int(anderson))
-                T_e = np.maximum(T_e, 0.5 * self.T_ambient)
+                T_e = np.maximum(T_e, 0.5 * self.T_ambient_K)
         finally:
             bar.close()
         raise ElectrothermalConvergenceError(f"electrothermal iteration at {what}: temperature still changing by {history[-1]:.3g} K "
@@ -507,7 +507,7 @@ class Electrothermal:
         times = np.atleast_1d(np.asarray(times, dtype=float))
         if times.size == 0 or not np.all(np.isfinite(times)) or np.any(times <= 0):
             raise InputError("times", times.tolist()[:8], "output times > 0 s")
-        T_last = np.full(self.device.n_mesh_nodes, self.T_ambient)
+        T_last = np.full(self.device.n_mesh_nodes, self.T_ambient_K)
         state = self._electrical_at(T_last, voltage_V, target, None)
         heat, light = self.heat_source(state)
         solves, states, lights = [0.0], [state], [light]
@@ -530,13 +530,13 @@ class Electrothermal:
             solves.append(t)
             states.append(state)
             lights.append(light_)
-            bar.set_postfix_str(f"t={t:.3g} s dT={T_e.max() - self.T_ambient:.3g} K V={state.voltages[self.drive]:.4g}")
+            bar.set_postfix_str(f"t={t:.3g} s dT={T_e.max() - self.T_ambient_K:.3g} K V={state.voltages[self.drive]:.4g}")
             return thermal_node_power(self.dm, heat_)
 
         try:
             hist = solve_transient(self.dm.thermal, times, self.bcs, node_power=thermal_node_power(self.dm, heat),
                                    amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0, breakpoints=[width],
-                                   T_init_K=self.T_ambient, grid=grid, boundary_resistance=self.boundary_resistance,
+                                   T_init_K=self.T_ambient_K, grid=grid, boundary_resistance=self.boundary_resistance,
                                    thermal_mesh=self.tmesh, on_step=on_step, progress=False)
         finally:
             bar.close()

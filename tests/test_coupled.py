@@ -268,7 +268,7 @@ def test_long_electrothermal_pulse_ends_at_the_steady_operating_point():
 
 
 def test_zero_heat_source_leaves_ambient_and_the_electrical_only_solution():
-    """Isothermal limit: no heat, T = T_ambient everywhere, the state that of the electrical solve."""
+    """Isothermal limit: no heat, T = T_ambient_K everywhere, the state that of the electrical solve."""
     from fem_cqd.electrical import solve_bias
     dm = resistor_device()
     et = Electrothermal(dm, CONTACTS, BCS, heat_source=lambda s: (np.zeros_like(s.heat), 0.0))

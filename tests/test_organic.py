@@ -331,7 +331,7 @@ def _egdm_hole_only(ref):
     tm, _, w = ob.fem_hole_only(ref, hmax=2e-9)
     mats = tuple(dataclasses.replace(m, mobility_model="egdm") if m.name == "org" else m for m in tm.region_materials)
     tm = dataclasses.replace(tm, region_materials=mats)
-    return tm, build_device(tm, [Contact("bottom"), Contact("top")], T=ref.T), w
+    return tm, build_device(tm, [Contact("bottom"), Contact("top")], T_K=ref.T), w
 
 
 def test_device_edge_mobilities_are_egdm_of_edge_density_and_element_field():
@@ -491,7 +491,7 @@ def _build(org, T=300.0, ifl=()):
     an = material("an", "conductor", conductivity_S_per_m=1e5, work_function_eV=5.2)
     tm = tensor_mesh([0, 1e-8], [-5e-9, 0, 1e-8, 2e-8], lambda xc, yc: np.where(yc < 0, "an", "org"),
                      {"an": an, "org": org})
-    return build_device(tm, [Contact("bottom"), Contact("top")], T=T, image_force_lowering=ifl)
+    return build_device(tm, [Contact("bottom"), Contact("top")], T_K=T, image_force_lowering=ifl)
 
 
 def _raises(fun, field, value):

@@ -11,7 +11,7 @@ Usage::
     dev = build_device(tmesh,                                  # fem_cqd.regions.TaggedMesh, metres
                        [Contact("anode", "ohmic"),
                         Contact("cathode", "schottky", work_function=4.2, v_n_m_per_s=1e5, v_p_m_per_s=1e5)],
-                       T=300.0,                                # K, scalar or nodal array
+                       T_K=300.0,                                # K, scalar or nodal array
                        recombination=None,                     # or {"CQD": ("langevin",), ...}
                        field_dependent_mobility=True,          # Poole-Frenkel gamma of the materials
                        net_doping=None,                        # optional per-element N_D - N_A (m^-3)

@@ -137,10 +137,10 @@ class Device:
     def VT_ref(self) -> float:
         return self.params.VT_ref
 
-    def at_temperature(self, T) -> "Device":
-        """The same device (geometry, contacts, layout) with the parameters at temperature ``T``
+    def at_temperature(self, T_K) -> "Device":
+        """The same device (geometry, contacts, layout) with the parameters at temperature ``T_K``
         (K, scalar or nodal array)."""
-        return dataclasses.replace(self, params=parameters(self, T))
+        return dataclasses.replace(self, params=parameters(self, T_K))
 
     def contact(self, name: str) -> Contact:
         for c in self.contacts:
@@ -225,10 +225,10 @@ def _temperature(tmesh: TaggedMesh, T):
     N = tmesh.mesh.p.shape[1]
     Tn = np.broadcast_to(np.asarray(T, dtype=float), (N,)).copy() if np.ndim(T) == 0 else np.asarray(T, dtype=float)
     if Tn.shape != (N,):
-        raise InputError("T", f"shape {Tn.shape}", f"a scalar or ({N},) nodal temperatures")
-    check_finite("T", Tn)
+        raise InputError("T_K", f"shape {Tn.shape}", f"a scalar or ({N},) nodal temperatures")
+    check_finite("T_K", Tn)
     if Tn.min() <= 0:
-        raise InputError("T", float(Tn.min()), "temperatures > 0 K")
+        raise InputError("T_K", float(Tn.min()), "temperatures > 0 K")
     return Tn
 
 
@@ -252,7 +252,7 @@ def parameters(dev: Device, T) -> Parameters:
             lo, hi = model.sigma_hat_range
             for carrier, s in (("n", s_n[sel]), ("p", s_p[sel])):
                 if s.min() < lo - 1e-12 or s.max() > hi + 1e-12:
-                    raise InputError(f"T (region {tm.region_names[r]!r}, {m.mobility_model_name} mobility, carrier {carrier})",
+                    raise InputError(f"T_K (region {tm.region_names[r]!r}, {m.mobility_model_name} mobility, carrier {carrier})",
                                      f"sigma/kT in [{s.min():.3g}, {s.max():.3g}]",
                                      f"temperatures where sigma/kT lies in [{lo:g}, {hi:g}], the range of the "
                                      "EGDM parametrisation (Pasveer et al. 2005)")
@@ -308,16 +308,16 @@ def parameters(dev: Device, T) -> Parameters:
     return dataclasses.replace(params, ohmic_psi=ohmic)
 
 
-def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_dependent_mobility=True,
+def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_dependent_mobility=True,
                  net_doping=None, image_force_lowering=(), thermionic_interfaces=()) -> Device:
-    """Validate the inputs, set up the geometry and physics, and the parameters at ``T``.
+    """Validate the inputs, set up the geometry and physics, and the parameters at ``T_K``.
 
     Parameters
     ----------
     tmesh : TaggedMesh (metres; planar or axisymmetric)
     contacts : sequence of :class:`Contact`; every boundary name must exist, contacts must not
         overlap and must touch a semiconductor or conductor; at least one contact is required.
-    T : float or (n_nodes,) nodal temperature field, K.
+    T_K : float or (n_nodes,) nodal temperature field, K.
     recombination : None (every mechanism whose coefficients the material sets), or a dict
         region name -> iterable of mechanisms ("radiative", "langevin", "srh", "auger"); regions
         not listed keep their material's mechanisms.
@@ -344,7 +344,7 @@ def build_device(tmesh: TaggedMesh, contacts, T=T0, recombination=None, field_de
             raise InputError("contact boundary", c.boundary, "one of the mesh boundaries: " + ", ".join(sorted(tmesh.boundaries)))
     if len(set(names)) != len(names):
         raise InputError("contacts", names, "each boundary used by one contact only")
-    T_node = _temperature(tmesh, T)
+    T_node = _temperature(tmesh, T_K)
     kinds = tmesh.element_kind()
     semi = np.flatnonzero(kinds == "semiconductor")
     cond = np.flatnonzero(kinds == "conductor")
