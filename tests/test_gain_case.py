@@ -1,13 +1,12 @@
 """cases/lim2018_gain.py at reduced size: outputs, numbers, reconciliation, no silent overwrite."""
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cases"))
-import lim2018_gain as case  # noqa: E402
-from fem_cqd.errors import InputError  # noqa: E402
+from fem_cqd.cli import load_case
+from fem_cqd.errors import InputError
+
+case = load_case("lim2018_gain")              # the one way tests load a case (as fem-cqd run does)
 
 
 def test_lim2018_gain_case(tmp_path):
