@@ -141,6 +141,11 @@ def check_parameters(free, base: ParameterSet) -> tuple:
     return free
 
 
+def _stack_names(stack_values: dict) -> dict:
+    """A data set's stack values (``{"tcta_nm": 20.0}``) as free-parameter names (``stack.tcta_nm``)."""
+    return {f"stack.{k}": v for k, v in stack_values.items()}
+
+
 def with_values(base: ParameterSet, values: dict, source: str) -> ParameterSet:
     """``base`` with ``values`` (name -> value) set, each with ``source``."""
     stack = dict(base.stack_parameters)
@@ -268,8 +273,8 @@ class ColumnModel:
         from .electrical import Contact, build_device
         from .mesh import column_mesh
         from .stack import lim2018
-        fixed = {f"stack.{k}": v for k, v in (stack_values or {}).items()}
-        stack = lim2018("planar", params=with_values(self.base, {**values, **fixed}, "fit trial"), device=kind)
+        stack = lim2018("planar", params=with_values(self.base, {**values, **_stack_names(stack_values or {})},
+                                                     "fit trial"), device=kind)
         tm = column_mesh(stack, self.options, width_nm=self.width_nm)
         return build_device(tm, [Contact("anode"), Contact("cathode")], T_K=T_K)
 
@@ -492,8 +497,8 @@ def confirm_2d(result: FitResult, geometry: str = "axisymmetric", options=None, 
     from .stack import lim2018
     out = []
     for d, J1 in zip(result.data, result.model_J):
-        fixed = {f"stack.{k}": v for k, v in d.stack.items()}
-        stack = lim2018(geometry, params=with_values(result.base, {**result.values, **fixed}, "fit"), device=d.device)
+        stack = lim2018(geometry, params=with_values(result.base, {**result.values, **_stack_names(d.stack)}, "fit"),
+                        device=d.device)
         a = stack.aperture_half_width_um * 1e-6
         area = math.pi * a * a if geometry == "axisymmetric" else a
         dev = build_device(build_mesh(stack, options).electrical, [Contact("anode"), Contact("cathode")], T_K=d.T_K)

@@ -38,7 +38,7 @@ class ElectricalState:
     heat : W per node (W/m planar), the lumped heat load; heat_density = heat / nodal volume (W/m^3).
     voltages, currents : contact name -> V, A (A/m planar); current flows from the contact into the device.
         A two-contact device reports both at the contact nearer 0 V (the other is its negative:
-        :func:`~fem_cqd.electrical.system.terminal_currents`).
+        :func:`~fem_cqd.electrical.system.two_terminal`).
     contact_fluxes : contact name -> A (A/m), each contact's own sum of fluxes; their sum is the
         discrete current conservation (0 up to round-off and Newton's tolerance).
     emitted_power : W (W/m), light leaving by radiative recombination (q E_photon R_rad).
@@ -115,7 +115,7 @@ def _reconstruct(dev, elems, s_edge):
 def make_state(dev, z, voltages, iterations=0):
     """Post-process a converged unknown vector ``z`` into an :class:`ElectricalState`."""
     from .driftdiffusion import assemble
-    from .system import terminal_currents
+    from .system import terminal_currents, two_terminal
     N = dev.n_nodes
     x = z[:3 * N]
     r_int, r_bnd, _, _, fl = assemble(dev, x, jacobian=False)
@@ -191,8 +191,8 @@ def make_state(dev, z, voltages, iterations=0):
     Eg = np.where(has, dev.Eg[np.maximum(rep, 0)], 0.0)
     Ec = np.where(has, -chi - psi, -psi)
     Ev = np.where(has, Ec - Eg, -psi)
-    currents = terminal_currents(dev, fl, volts)
     fluxes = terminal_currents(dev, fl)
+    currents = two_terminal(fluxes, volts)
     return ElectricalState(psi=psi, phi_n=phin, phi_p=phip, n=n, p=p, Ec=Ec, Ev=Ev, Efn=-phin, Efp=-phip,
                            Jn=Jn, Jp=Jp, J=J, R=R, R_rad=R_rad, R_vertex=R_vertex,
                            R_rad_vertex=R_rad_vertex, heat=heat, heat_density=heat_density,

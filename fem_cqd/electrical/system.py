@@ -265,14 +265,9 @@ def _net_current(dev: Device, fl, inside: np.ndarray) -> float:
     return total
 
 
-def terminal_currents(dev: Device, fl, voltages: dict | None = None) -> dict:
-    """Current flowing from each contact into the device (A; A/m in planar geometry).
-
-    Two contacts and their ``voltages`` given: both are read at the contact nearer to 0 V and the
-    other gets its negative (steady state conserves current). A contact's current is a sum of edge
-    fluxes driven by quasi-Fermi differences; near a contact at V those differences are resolved to
-    ~1e-16 V only, so at low bias the biased contact's current is coarse (lim2018 disc at 1 V: 1e-3
-    apart from the grounded one, which resolves them near 0 V).
+def terminal_currents(dev: Device, fl) -> dict:
+    """Current flowing from each contact into the device (A; A/m in planar geometry), each
+    contact's own flux sum (the terminal reading of two contacts: :func:`two_terminal`).
 
     Read as the net current out of the contact's nodes, unless the conductor region behind them
     carries current its potential cannot resolve: in ITO or a metal the ohmic drop can lie below
@@ -296,7 +291,17 @@ def terminal_currents(dev: Device, fl, voltages: dict | None = None) -> dict:
         over_region = _net_current(dev, fl, inside)
         unresolved = abs(over_region - at_contact) > UNRESOLVED_RTOL * max(abs(over_region), abs(at_contact))
         out[c.boundary] = over_region if unresolved else at_contact
-    if voltages is not None and len(out) == 2:
+    return out
+
+
+def two_terminal(currents: dict, voltages: dict) -> dict:
+    """``currents`` (each contact's own flux sum) as reported: with two contacts both are read at the
+    contact nearer 0 V and the other gets its negative (steady state conserves current); more
+    contacts are left as they are. A contact's current is a sum of edge fluxes driven by quasi-Fermi
+    differences, resolved to ~1e-16 |V| near a contact at V, so at low bias the biased contact's sum
+    is coarse (lim2018 disc at 1 V: 1e-3 apart from the grounded one's)."""
+    out = dict(currents)
+    if len(out) == 2:
         ref, other = sorted(out, key=lambda k: abs(voltages[k]))
         out[other] = -out[ref]
     return out
