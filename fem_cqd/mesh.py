@@ -27,7 +27,7 @@ import skfem
 
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
-from .regions import GEOMETRIES, TaggedMesh
+from .regions import GEOMETRIES, TaggedMesh, facet_index
 from .files import atomic_write, read_mesh_file
 from .stack import Stack
 
@@ -214,7 +214,7 @@ def submesh(parent: TaggedMesh, elements: np.ndarray) -> tuple[TaggedMesh, np.nd
     local = np.full(parent.mesh.p.shape[1], -1)
     local[nodes] = np.arange(nodes.size)
     mesh = skfem.MeshTri(np.ascontiguousarray(parent.mesh.p[:, nodes]), np.ascontiguousarray(local[t]))
-    index = _facet_index(mesh)
+    index = facet_index(mesh)
     boundaries = {}
     for name, facets in parent.boundaries.items():
         pairs = local[parent.mesh.facets[:, facets]]
@@ -226,11 +226,6 @@ def submesh(parent: TaggedMesh, elements: np.ndarray) -> tuple[TaggedMesh, np.nd
     sub = TaggedMesh(mesh, parent.geometry, parent.element_region[elements], parent.region_names,
                      parent.region_materials, boundaries)
     return sub, nodes
-
-
-def _facet_index(mesh: skfem.MeshTri) -> dict:
-    f = np.sort(mesh.facets, axis=0)
-    return {(int(a), int(b)): i for i, (a, b) in enumerate(f.T)}
 
 
 def build_mesh(stack: Stack, options: MeshOptions | None = None, library: MaterialLibrary | None = None) -> DeviceMesh:
@@ -405,7 +400,7 @@ def load_mesh(path: str | Path, geometry: str | None = None, library: MaterialLi
         region_names.append(name)
         region_materials.append(lib[mat])
         element_region[tags == tag] = i
-    index = _facet_index(mesh)
+    index = facet_index(mesh)
     boundaries = {}
     for name, blocks in lines.items():
         seg = local[np.vstack(blocks)]

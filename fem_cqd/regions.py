@@ -18,6 +18,12 @@ from .materials import Material
 from .constants import GEOMETRIES
 
 
+def facet_index(mesh: skfem.MeshTri) -> dict:
+    """{(a, b): facet index} with a < b, for finding facets by their end nodes."""
+    f = np.sort(mesh.facets, axis=0)
+    return {(int(a), int(b)): i for i, (a, b) in enumerate(f.T)}
+
+
 def interior_facets(mesh: skfem.MeshTri, element_region: np.ndarray, facets) -> np.ndarray:
     """The facets among ``facets`` (sorted, unique) that lie inside one region: shared by two
     elements of the same region, so neither on the mesh boundary nor on a region interface."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import T0, eps0, k_B, q, thermal_voltage
+from ..delaunay import check_box_method
 from ..errors import InputError, check_finite
 from ..materials import validate_electrical
 from ..regions import TaggedMesh
@@ -314,7 +315,9 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
 
     Parameters
     ----------
-    tmesh : TaggedMesh (metres; planar or axisymmetric)
+    tmesh : TaggedMesh (metres; planar or axisymmetric), Delaunay in the box-method sense
+        (:mod:`fem_cqd.delaunay`; a mesh that is not is refused, naming the edges --
+        ``fem_cqd.delaunay.repair_delaunay`` fixes one).
     contacts : sequence of :class:`Contact`; every boundary name must exist, contacts must not
         overlap and must touch a semiconductor or conductor; at least one contact is required.
     T_K : float or (n_nodes,) nodal temperature field, K.
@@ -331,6 +334,7 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
     """
     if not isinstance(tmesh, TaggedMesh):
         raise InputError("tmesh", type(tmesh).__name__, "a fem_cqd TaggedMesh")
+    check_box_method(tmesh, "tmesh")              # non-Delaunay edges would carry currents the wrong way
     mesh = tmesh.mesh
     N, ne = mesh.p.shape[1], mesh.t.shape[1]
     contacts = tuple(contacts)
