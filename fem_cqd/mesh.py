@@ -25,6 +25,8 @@ import meshio
 import numpy as np
 import skfem
 
+from . import shaped_mesh
+from .delaunay import RepairReport, repair_delaunay
 from .errors import InputError, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import GEOMETRIES, TaggedMesh, facet_index
@@ -43,7 +45,9 @@ class MeshOptions:
     the electrical domain; ``layer_cell_nm`` / ``min_cells_per_layer``: vertical cells per film;
     ``interface_grading``: tanh grading beta of the cells inside every film towards both of its
     faces (0: uniform); ``substrate_first_cell_um`` and ``substrate_ratio``: vertical grading down
-    the substrate.
+    the substrate; ``shape_cell_nm``: cell size of the gmsh-meshed window around a shaped
+    (tapered or rounded) spacer edge, and of the uniform lateral grid through it
+    (:mod:`fem_cqd.shaped_mesh`).
 
     Within a film [y0, y1] of thickness t the node at s = (y - y0)/t of a uniform division sits at
     y0 + t (1 + tanh(beta (2s - 1)) / tanh(beta)) / 2: the cells next to an interface shrink by
@@ -61,9 +65,10 @@ class MeshOptions:
     interface_grading: float = 3.0
     substrate_first_cell_um: float = 0.5
     substrate_ratio: float = 1.3
+    shape_cell_nm: float = 2.0
 
     def __post_init__(self):
-        for name in ("edge_cell_um", "max_cell_fraction", "layer_cell_nm", "substrate_first_cell_um"):
+        for name in ("edge_cell_um", "max_cell_fraction", "layer_cell_nm", "substrate_first_cell_um", "shape_cell_nm"):
             check_positive(f"mesh.{name}", getattr(self, name))
         for name in ("lateral_ratio", "substrate_ratio"):
             if not 1.0 <= getattr(self, name) <= 3.0:
@@ -78,7 +83,8 @@ class MeshOptions:
         return MeshOptions(self.edge_cell_um / factor, self.lateral_ratio ** (1 / factor),
                            self.max_cell_fraction / factor, self.layer_cell_nm / factor,
                            int(np.ceil(self.min_cells_per_layer * factor)), self.interface_grading,
-                           self.substrate_first_cell_um / factor, self.substrate_ratio ** (1 / factor))
+                           self.substrate_first_cell_um / factor, self.substrate_ratio ** (1 / factor),
+                           self.shape_cell_nm / factor)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +96,7 @@ class DeviceMesh:
     node_map: np.ndarray          # electrical node -> thermal node
     element_map: np.ndarray       # electrical element -> thermal element
     stack: Stack | None = field(default=None)
+    repair: RepairReport | None = field(default=None)     # what made a gmsh-meshed window Delaunay
 
     @property
     def geometry(self) -> str:
@@ -133,12 +140,20 @@ def _join(*segments: np.ndarray) -> np.ndarray:
     return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
 
 
-def lateral_grid(stack: Stack, opt: MeshOptions) -> np.ndarray:
-    """x grid (m): finest at the aperture edge, lines at the electrical extent and domain end."""
+def lateral_grid(stack: Stack, opt: MeshOptions, window=None) -> np.ndarray:
+    """x grid (m): finest at the aperture edge, lines at the electrical extent and domain end.
+
+    With a shaped spacer's ``window`` (:class:`fem_cqd.shaped_mesh.Window`) the grid is uniform
+    through the window and grows from its cell outwards."""
     a, e, w = stack.aperture_half_width_um, stack.electrical_extent_um, stack.half_width_um
     h0, r = opt.edge_cell_um, opt.lateral_ratio
     hmax = opt.max_cell_fraction * a
-    segs = [graded_points(0.0, a, h0, r, hmax, "end"), graded_points(a, e, h0, r, hmax, "start")]
+    if window is None:
+        segs = [graded_points(0.0, a, h0, r, hmax, "end"), graded_points(a, e, h0, r, hmax, "start")]
+    else:
+        h, left, right = window.cell / UM, window.x_left / UM, window.x_right / UM
+        segs = [graded_points(0.0, left, h, r, hmax, "end"), window.lateral_points() / UM,
+                graded_points(right, e, h, r, hmax, "start")]
     if w > e:
         last = segs[-1][-1] - segs[-1][-2]
         segs.append(graded_points(e, w, last, r, max(last, w / 20), "start"))
@@ -233,8 +248,14 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     opt = options or MeshOptions()
     lib = stack.check_materials(library)          # default: the stack's own library (its parameter set)
     bands = vertical_bands(stack, lib)
-    x = lateral_grid(stack, opt)
     y = vertical_grid(stack, bands, opt)
+    win = None
+    if stack.spacer.shaped:
+        i = [b[0] for b in bands].index("spacer")
+        y1 = sum(b[2] for b in bands[:i + 1]) + y[0]
+        y0 = y[np.argmin(np.abs(y - (y1 - bands[i][2])))]
+        win = shaped_mesh.window(stack, opt.shape_cell_nm, y0, y[np.argmin(np.abs(y - y1))])
+    x = lateral_grid(stack, opt, win)
     mesh = skfem.MeshTri.init_tensor(x, y)
 
     names = [b[0] for b in bands]
@@ -246,6 +267,8 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     spacer = names.index("spacer")
     a = stack.aperture_half_width_um * UM
     region[(region == spacer) & (centroid[0] < a)] = fill
+    if win is not None:
+        mesh, region = shaped_mesh.insert_window(mesh, region, win, fill, spacer)
 
     bx = _box_boundaries(mesh)
     tol = 1e-12 * (x[-1] - x[0])
@@ -255,7 +278,11 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
         "anode": _facets_on(mesh, 1, 0.0, tol),
     }
     thermal = TaggedMesh(mesh, stack.geometry, region, tuple(names), tuple(materials), boundaries)
+    repair = None
+    if win is not None:
+        thermal, repair = repair_delaunay(thermal)
     xe = stack.electrical_extent_um * UM
+    centroid = thermal.mesh.p[:, thermal.mesh.t].mean(axis=1)
     stack_elements = np.flatnonzero((centroid[1] > 0) & (centroid[0] < xe))
     electrical, node_map = submesh(thermal, stack_elements)
     # far_edge of the electrical domain is interior to the thermal one: find it on the sub-mesh
@@ -264,7 +291,7 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     eb.pop("heat_sink", None)
     electrical = TaggedMesh(electrical.mesh, electrical.geometry, electrical.element_region,
                             electrical.region_names, electrical.region_materials, eb)
-    return DeviceMesh(thermal, electrical, node_map, stack_elements, stack)
+    return DeviceMesh(thermal, electrical, node_map, stack_elements, stack, repair)
 
 
 def column_mesh(stack: Stack, options: MeshOptions | None = None, library: MaterialLibrary | None = None,

@@ -13,6 +13,7 @@ axis) to ``half_width_um``; ``y`` vertical, ``y = 0`` at the top of the substrat
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from . import limits
@@ -45,17 +46,56 @@ class Layer:
 
 @dataclass(frozen=True)
 class Spacer:
-    """Insulating film on top of layer ``on`` with an opening of ``width_um`` at the centre."""
+    """Insulating film on top of layer ``on`` with an opening of ``width_um`` at the centre.
+
+    Shape of the opening's edge: ``width_um`` is the opening at the spacer's top face, where it meets
+    the layer above (the contact width to the QD film). ``taper_angle_deg`` is the sidewall's angle
+    to the substrate plane (90: a vertical step); below 90 the spacer thins towards the opening
+    over ``thickness_nm / tan(angle)``, so the opening at its bottom face is narrower by that on each
+    side. ``edge_radius_nm`` rounds the spacer's top edge (the corner between sidewall and top face)
+    with a circular arc tangent to both (0: sharp). The opening, above the sloped and rounded
+    faces too, is filled by the ``fill`` layer. Shaped edges are meshed by gmsh
+    (:mod:`fem_cqd.shaped_mesh`); a vertical sharp step stays on the tensor mesh.
+    """
 
     material: str = "LiF"
     thickness_nm: float = 50.0
     width_um: float = 100.0
     on: str = "TCTA"
     fill: str | None = None
+    taper_angle_deg: float = 90.0
+    edge_radius_nm: float = 0.0
 
     def __post_init__(self):
         _check_size("spacer.thickness_nm", self.thickness_nm, "MAX_FILM_THICKNESS_NM", "nm")
         _check_size("spacer.width_um", self.width_um, "MAX_LATERAL_UM", "um")
+        allowed = "a sidewall angle to the substrate plane in (0, 90] deg (90: vertical step)"
+        if check_range("spacer.taper_angle_deg", self.taper_angle_deg, 0.0, 90.0, "deg", allowed) == 0.0:
+            raise InputError("spacer.taper_angle_deg", self.taper_angle_deg, allowed)
+        check_range("spacer.edge_radius_nm", self.edge_radius_nm, 0.0, self.thickness_nm, "nm",
+                    "at most the spacer thickness_nm")
+        if self.bottom_inset_um >= self.width_um / 2:
+            raise InputError("spacer.taper_angle_deg", self.taper_angle_deg,
+                             f"an angle that leaves the opening open at the spacer's bottom: its sidewall spans "
+                             f"thickness_nm / tan(angle) = {self.bottom_inset_um:.4g} um, not less than the half-width "
+                             f"{self.width_um / 2:g} um; > {math.degrees(math.atan(self.thickness_nm * 2e-3 / self.width_um)):.3g} deg")
+
+    @property
+    def shaped(self) -> bool:
+        """True for a tapered or rounded edge (meshed by gmsh), False for a vertical sharp step."""
+        return self.taper_angle_deg < 90.0 or self.edge_radius_nm > 0.0
+
+    @property
+    def bottom_inset_um(self) -> float:
+        """How far (um) the sidewall's foot lies inside the top opening: thickness / tan(angle)."""
+        if self.taper_angle_deg == 90.0:
+            return 0.0
+        return self.thickness_nm * 1e-3 / math.tan(math.radians(self.taper_angle_deg))
+
+    @property
+    def rounding_reach_um(self) -> float:
+        """How far (um) beyond the top opening the rounded edge meets the top face: r tan(angle/2)."""
+        return self.edge_radius_nm * 1e-3 * math.tan(math.radians(self.taper_angle_deg) / 2)
 
 
 @dataclass(frozen=True)
@@ -152,7 +192,7 @@ class Stack:
                              f"less than the device width 2*half_width_um = {2 * self.half_width_um:g} um")
         ehw = self.electrical_extent_um
         check_positive("electrical_half_width_um", ehw)
-        if not (self.spacer.width_um / 2 < ehw <= self.half_width_um):
+        if not (self.spacer.width_um / 2 + self.spacer.rounding_reach_um < ehw <= self.half_width_um):
             raise InputError("electrical_half_width_um", ehw,
                              f"between the aperture half-width {self.spacer.width_um / 2:g} um and half_width_um {self.half_width_um:g} um")
 
