@@ -27,13 +27,14 @@ import skfem
 
 from . import shaped_mesh
 from .delaunay import RepairReport, repair_delaunay
-from .errors import InputError, check_positive
+from .errors import InputError, check_choice, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import GEOMETRIES, TaggedMesh, facet_index
 from .files import atomic_write, read_mesh_file
 from .stack import Stack
 
 NM, UM = 1e-9, 1e-6
+EDGE_WINDOWS = ("auto", "gmsh", "tensor")      # MeshOptions.edge_window
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class MeshOptions:
     faces (0: uniform); ``substrate_first_cell_um`` and ``substrate_ratio``: vertical grading down
     the substrate; ``shape_cell_nm``: cell size of the gmsh-meshed window around a shaped
     (tapered or rounded) spacer edge, and of the uniform lateral grid through it
-    (:mod:`fem_cqd.shaped_mesh`).
+    (:mod:`fem_cqd.shaped_mesh`); ``edge_window``: how the spacer edge is meshed -- "auto" (a vertical
+    sharp step on the plain tensor grid, a shaped edge in a gmsh window), "gmsh" (a gmsh window for
+    any edge) or "tensor" (a vertical step on the window's refined lateral grid with right
+    triangles: the reference a gmsh window of the same step is checked against).
 
     Within a film [y0, y1] of thickness t the node at s = (y - y0)/t of a uniform division sits at
     y0 + t (1 + tanh(beta (2s - 1)) / tanh(beta)) / 2: the cells next to an interface shrink by
@@ -66,8 +70,10 @@ class MeshOptions:
     substrate_first_cell_um: float = 0.5
     substrate_ratio: float = 1.3
     shape_cell_nm: float = 2.0
+    edge_window: str = "auto"
 
     def __post_init__(self):
+        check_choice("mesh.edge_window", self.edge_window, EDGE_WINDOWS)
         for name in ("edge_cell_um", "max_cell_fraction", "layer_cell_nm", "substrate_first_cell_um", "shape_cell_nm"):
             check_positive(f"mesh.{name}", getattr(self, name))
         for name in ("lateral_ratio", "substrate_ratio"):
@@ -84,7 +90,7 @@ class MeshOptions:
                            self.max_cell_fraction / factor, self.layer_cell_nm / factor,
                            int(np.ceil(self.min_cells_per_layer * factor)), self.interface_grading,
                            self.substrate_first_cell_um / factor, self.substrate_ratio ** (1 / factor),
-                           self.shape_cell_nm / factor)
+                           self.shape_cell_nm / factor, self.edge_window)
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,8 +255,12 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     lib = stack.check_materials(library)          # default: the stack's own library (its parameter set)
     bands = vertical_bands(stack, lib)
     y = vertical_grid(stack, bands, opt)
+    mode = opt.edge_window if opt.edge_window != "auto" else ("gmsh" if stack.spacer.shaped else None)
+    if mode == "tensor" and stack.spacer.shaped:
+        raise InputError("mesh.edge_window", mode, "'auto' or 'gmsh' for a tapered or rounded spacer edge (right "
+                         "triangles cannot follow it)")
     win = None
-    if stack.spacer.shaped:
+    if mode is not None:
         i = [b[0] for b in bands].index("spacer")
         y1 = sum(b[2] for b in bands[:i + 1]) + y[0]
         y0 = y[np.argmin(np.abs(y - (y1 - bands[i][2])))]
@@ -267,7 +277,7 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     spacer = names.index("spacer")
     a = stack.aperture_half_width_um * UM
     region[(region == spacer) & (centroid[0] < a)] = fill
-    if win is not None:
+    if mode == "gmsh":
         mesh, region = shaped_mesh.insert_window(mesh, region, win, fill, spacer)
 
     bx = _box_boundaries(mesh)
@@ -279,7 +289,7 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
     }
     thermal = TaggedMesh(mesh, stack.geometry, region, tuple(names), tuple(materials), boundaries)
     repair = None
-    if win is not None:
+    if mode == "gmsh":
         thermal, repair = repair_delaunay(thermal)
     xe = stack.electrical_extent_um * UM
     centroid = thermal.mesh.p[:, thermal.mesh.t].mean(axis=1)
