@@ -1,10 +1,13 @@
 """The QD film's lateral profile of a solved device: what the gain stage takes from the maps.
 
-Along the film (x: the stripe's half-width coordinate, or the radius of a disc) the film's nodes
-form columns of equal x (fem_cqd's tensor meshes). Column k stands for the strip between the
+Along the film (x: the stripe's half-width coordinate, or the radius of a disc) the profile is
+sampled at the x of the film's nodes on its bottom face. Column k stands for the strip between the
 midpoints to its neighbours, of area w_k (m per m of stripe, or the exact ring pi (r+^2 - r-^2)
-of a disc), and collects the box volumes V_ik of its vertices in the film's elements (the same
-Voronoi boxes the drift-diffusion solve integrates over, :func:`~fem_cqd.electrical.eafe.voronoi_volumes`)::
+of a disc), and collects the box volumes V_ik of the film's vertices nearest to it in x (on the
+tensor meshes the vertices of a column of equal x; on an unstructured film, each vertex goes to
+the nearest column -- conservative, first order in the lateral spacing), in the film's elements
+(the same Voronoi boxes the drift-diffusion solve integrates over,
+:func:`~fem_cqd.electrical.eafe.voronoi_volumes`)::
 
     J_rec(x_k) = q sum_i V_ik R_i / w_k           (A/m^2: q times the integral of R over the thickness)
     T(x_k)     = sum_i V_ik T_i / sum_i V_ik      (K: film-mean temperature of the column)
@@ -60,17 +63,16 @@ class FilmColumns:
         self.elements = tmesh.elements_of(region)
         tf = t[:, self.elements]
         self.volume = voronoi_volumes(p[0][tf], p[1][tf], tmesh.geometry == "axisymmetric")
-        scale = max(float(np.ptp(p[0])), 1e-30)
-        cols, inverse = np.unique(np.round(p[0][tf] / scale, 9), return_inverse=True)
-        self.column = inverse.reshape(tf.shape)
-        nodes_per_column = np.bincount(np.unique(tf.ravel() * cols.size + self.column.ravel()) % cols.size,
-                                       minlength=cols.size)
-        if nodes_per_column.min() < 2:
-            k = int(np.argmin(nodes_per_column))
-            raise InputError("tmesh", f"column at x = {cols[k] * scale:.4g} m with one film node",
-                             "a mesh whose film nodes form columns of at least two nodes")
-        self.x_m = np.bincount(self.column.ravel(), p[0][tf].ravel()) / np.bincount(self.column.ravel())
-        xc = self.x_m
+        xv, yv = p[0][tf], p[1][tf]
+        scale = max(float(np.ptp(p[0])), float(np.ptp(p[1])), 1e-30)
+        bottom = np.abs(yv - yv.min()) <= 1e-9 * scale
+        xc = np.unique(xv[bottom])
+        if xc.size < 2:
+            raise InputError("tmesh", f"region {region!r} with {xc.size} node on its bottom face",
+                             "a film whose bottom face has at least two nodes")
+        mids = 0.5 * (xc[1:] + xc[:-1])
+        self.column = np.searchsorted(mids, xv)          # nearest column in x
+        self.x_m = xc
         edges = np.concatenate([[xc[0]], 0.5 * (xc[1:] + xc[:-1]), [xc[-1]]])
         self.width_m = np.diff(edges) if tmesh.geometry == "planar" else np.pi * np.diff(edges ** 2)
 
@@ -123,7 +125,7 @@ class FilmColumns:
 
 
 def qd_film_profile(tmesh, region: str, R_per_m3s, T_nodes, J_A_per_m2=None) -> QDProfile:
-    """The profile of module doc on the electrical mesh ``tmesh`` (a TaggedMesh whose film nodes lie
-    on columns of equal x). ``R_per_m3s``: an ``ElectricalState.R_vertex`` (exact) or nodal R;
+    """The profile of module doc on the electrical mesh ``tmesh`` (any TaggedMesh holding the film
+    as a region). ``R_per_m3s``: an ``ElectricalState.R_vertex`` (exact) or nodal R;
     ``J_A_per_m2``: an ``ElectricalState.J`` for J_y at the mid-plane."""
     return FilmColumns(tmesh, region).profile(R_per_m3s, T_nodes, J_A_per_m2)
