@@ -59,8 +59,12 @@ def test_band_segments_show_each_films_own_edges_and_flat_levels_in_equilibrium(
         assert np.allclose(s["Efn"], s["Efn"][0], atol=1e-9) and np.allclose(s["Efn"], s["Efp"], atol=1e-9)
     # the 0.30 eV HOMO step of the operating set, at the shared interface node
     assert segs["poly-TPD"]["Ev"][-1] - segs["TCTA"]["Ev"][0] == pytest.approx(0.30, abs=1e-9)
+    # between node columns the line is sampled where it crosses the triangles' edges
+    off = {s["name"]: s for s in band_segments(dm.electrical, st, 1.234567e-6)}
+    assert off["poly-TPD"]["Ev"][-1] - off["TCTA"]["Ev"][0] == pytest.approx(0.30, abs=1e-9)
+    assert np.all(np.diff(off["CQD"]["y_m"]) > 0) and np.allclose(off["CQD"]["Ec"] - off["CQD"]["Ev"], lib["CQD"].band_gap)
     with pytest.raises(InputError, match="x0"):
-        band_segments(dm.electrical, st, 1.234567e-6)
+        band_segments(dm.electrical, st, -1e-6)
 
 
 def test_uniform_recombination_on_a_disc_gives_the_0d_gain_model_at_every_radius_including_the_axis():
