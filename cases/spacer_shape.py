@@ -1,0 +1,170 @@
+"""Shape of the spacer's edge: taper angle 90 -> 20 deg and a rounded top edge, at 18 A/cm^2.
+
+The spacer's opening focuses the current onto the QD film; its edge is where the current crowds.
+For the stripe (planar) with the sourced parameter set ``lim2018_operating`` (a 10 nm LiF spacer,
+its opening filled by TCTA) and the QD film's light from the gain model, at ``J_TARGET`` = 18
+A/cm^2 over the aperture, DC and self-heated (the default case's chain,
+:func:`cases.lim2018_device.point_summary`), for each edge in ``SHAPES`` -- (taper angle in deg, top
+edge radius in nm); ``width_um`` stays the opening at the spacer's top face, so the emitting
+width is the same and the foot of a tapered edge reaches t / tan(angle) further in -- this case
+reports:
+
+- the edge peak of the QD film's recombination current J_rec(x) over its centre value, and of the
+  vertical current density J_y at the film's mid-plane;
+- the share of the terminal current recombining in the film inside the aperture (and outside it);
+- the voltage and the peak temperature rise;
+- the uniformity of the excitons per dot <N> and of the peak material gain across the aperture:
+  (max - min) / area-weighted mean.
+
+Mesh: the default case's ``OPERATING_MESH`` with a gmsh window around the edge of cells
+``SHAPE_CELL_NM`` (:mod:`fem_cqd.shaped_mesh`); the vertical 90 deg sharp step is meshed the same
+way (``edge_window="gmsh"``) so that every shape sees the same lateral grid away from the edge.
+
+Outputs in ``results/spacer_shape/``: ``summary.json``, ``spacer_shape.csv``, ``spacer_shape.png``
+(figures of merit vs angle), ``J_maps.png`` (|J| near the edge for three shapes), and per shape the
+default case's maps and profile (``taper<angle>_r<radius>/``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from fem_cqd import viz
+from fem_cqd.cli import case_main, load_case
+from fem_cqd.coupled import Electrothermal
+from fem_cqd.errors import ConvergenceError
+from fem_cqd.mesh import build_mesh
+from fem_cqd.qd_profile import qd_film_profile
+from fem_cqd.results import prepare_output_dir, write_csv, write_json
+from fem_cqd.stack import lim2018
+
+OUT_DEFAULT = Path("results/spacer_shape")
+SHAPES = ((90.0, 0.0), (60.0, 0.0), (45.0, 0.0), (30.0, 0.0), (20.0, 0.0), (90.0, 5.0), (90.0, 10.0))
+QUICK_SHAPES = ((90.0, 0.0), (30.0, 5.0))
+J_TARGET = 18.0
+GEOMETRY = "planar"
+SHAPE_CELL_NM = 2.0
+MAP_SHAPES = 3                            # J maps drawn for the first, middle and last taper
+
+
+def shaped_stack(params: str, taper: float, radius: float):
+    st = lim2018(GEOMETRY, params=params)
+    return dataclasses.replace(st, spacer=dataclasses.replace(st.spacer, taper_angle_deg=taper, edge_radius_nm=radius))
+
+
+def spread(values: np.ndarray, weights: np.ndarray) -> float:
+    """(max - min) / weighted mean."""
+    return float((values.max() - values.min()) / np.average(values, weights=weights))
+
+
+def edge_metrics(dm, pt, stack) -> dict:
+    """Edge peaks over centre values, current shares and uniformity inside the aperture."""
+    prof = qd_film_profile(dm.electrical, stack.qd_layer, pt.electrical.R_vertex, pt.thermal.T[dm.node_map],
+                           pt.electrical.J)
+    a = stack.aperture_half_width_um * 1e-6
+    inside = prof.x_m <= a * (1 + 1e-9)
+    rec = prof.j_rec_A_per_m2 * prof.column_width_m
+    I = abs(pt.current)
+    jy = np.abs(prof.j_y_mid_A_per_m2)
+    k = int(np.argmax(prof.j_rec_A_per_m2))
+    return {"j_rec_edge_over_centre": float(prof.j_rec_A_per_m2[k] / prof.j_rec_A_per_m2[0]),
+            "j_rec_peak_x_um": float(prof.x_m[k] * 1e6),
+            "j_y_mid_edge_over_centre": float(jy.max() / jy[0]),
+            "share_film_inside_aperture": float(rec[inside].sum() / I),
+            "share_film_outside_aperture": float(rec[~inside].sum() / I)}
+
+
+def run_shape(device, out: Path, taper: float, radius: float, quick: bool) -> dict:
+    stack = shaped_stack(device.PARAMS, taper, radius)
+    opt = dataclasses.replace(device.QUICK_MESH if quick else device.OPERATING_MESH,
+                              shape_cell_nm=2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM, edge_window="gmsh")
+    t0 = time.time()
+    dm = build_mesh(stack, opt)
+    mesh_s = time.time() - t0
+    et = Electrothermal(dm, device.contacts(), qd_emission=device.QD)
+    base = {"taper_angle_deg": taper, "edge_radius_nm": radius, "electrical_nodes": int(dm.electrical.mesh.p.shape[1]),
+            "mesh_seconds": mesh_s, "delaunay_repair": str(dm.repair)}
+    try:
+        pt, _ = et.reach(j_A_per_cm2=J_TARGET, progress=False)
+    except ConvergenceError as exc:
+        return {**base, "failed": str(exc)[:400], "seconds": time.time() - t0}
+    sub = out / f"taper{taper:g}_r{radius:g}"
+    sub.mkdir()
+    op = device.point_summary(dm, et, pt, stack, device.slab_mode(stack), sub, GEOMETRY, J_TARGET, time.time() - t0)
+    prof = op.pop("profile")
+    x = np.asarray(prof["x_um"])
+    inside = x <= stack.aperture_half_width_um
+    w = np.gradient(x)[inside]
+    return {**base, **op, **edge_metrics(dm, pt, stack),
+            "n_mean_spread_in_aperture": spread(np.asarray(prof["excitons_per_dot"])[inside], w),
+            "peak_gain_spread_in_aperture": spread(np.asarray(prof["peak_gain_per_cm"])[inside], w),
+            "_map": (dm, pt)}
+
+
+def j_maps(out: Path, rows: list, stack_a_um: float) -> None:
+    """|J| near the aperture edge for up to MAP_SHAPES tapers, one panel each (PNG per shape, then joined)."""
+    tapers = [r for r in rows if "_map" in r and r["edge_radius_nm"] == 0.0]
+    pick = [tapers[i] for i in sorted({0, len(tapers) // 2, len(tapers) - 1})][:MAP_SHAPES] if tapers else []
+    for r in pick:
+        dm, pt = r["_map"]
+        jmag = np.hypot(pt.electrical.J[:, 0], pt.electrical.J[:, 1]) / 1e4
+        viz.field_map(dm.electrical, jmag, out / f"J_map_taper{r['taper_angle_deg']:g}.png",
+                      label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg: |J| at the spacer edge, {J_TARGET:g} A/cm2",
+                      xlim_um=(stack_a_um - 0.15, stack_a_um + 0.15), ylim_um=(0.17, 0.24), y_stretch=3.0)
+
+
+def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shapes=None) -> dict:
+    out = prepare_output_dir(out_dir, overwrite)
+    device = load_case("lim2018_device")
+    shapes = tuple(shapes or (QUICK_SHAPES if quick else SHAPES))
+    for taper, radius in shapes:                       # bad shapes refused before any solve
+        shaped_stack(device.PARAMS, taper, radius)
+    t0 = time.time()
+    rows = [run_shape(device, out, float(t), float(r), quick) for t, r in tqdm(shapes, desc="spacer_shape", unit="shape")]
+    a_um = lim2018(GEOMETRY).aperture_half_width_um
+    j_maps(out, rows, a_um)
+    for r in rows:
+        r.pop("_map", None)
+    ok = [r for r in rows if "failed" not in r]
+    keys = ("taper_angle_deg", "edge_radius_nm", "voltage_V", "peak_rise_K", "j_rec_edge_over_centre",
+            "j_y_mid_edge_over_centre", "share_film_inside_aperture", "share_film_outside_aperture",
+            "n_mean_centre", "n_mean_spread_in_aperture", "peak_gain_spread_in_aperture", "electrical_nodes")
+    write_csv(out / "spacer_shape.csv", {k: [r[k] for r in ok] for k in keys})
+    sharp = [r for r in ok if r["edge_radius_nm"] == 0.0]
+    ang = [r["taper_angle_deg"] for r in sharp]
+    if sharp:
+        viz.panel_plot(out / "spacer_shape.png", [
+            {"curves": [{"x": ang, "y": [r["j_rec_edge_over_centre"] for r in sharp], "label": "J_rec edge / centre", "style": "b-o"},
+                       {"x": ang, "y": [r["j_y_mid_edge_over_centre"] for r in sharp], "label": "J_y(mid-film) edge / centre",
+                        "style": "c-s"}], "xlabel": "taper angle (deg)", "ylabel": "ratio", "title": "current crowding", "legend": 8},
+            {"curves": [{"x": ang, "y": [r["peak_rise_K"] for r in sharp], "label": "peak rise (K)", "style": "r-o"}],
+             "xlabel": "taper angle (deg)", "ylabel": "K", "title": "self-heating"},
+            {"curves": [{"x": ang, "y": [100 * r["n_mean_spread_in_aperture"] for r in sharp], "label": "<N> spread (%)",
+                        "style": "g-o"},
+                       {"x": ang, "y": [100 * r["peak_gain_spread_in_aperture"] for r in sharp], "label": "peak gain spread (%)",
+                        "style": "m-s"}], "xlabel": "taper angle (deg)", "ylabel": "%", "title": "uniformity in the aperture", "legend": 8}],
+            rows=1, figsize=(15, 4.2))
+    s = {"case": "spacer_shape", "quick": quick, "geometry": GEOMETRY, "j_A_per_cm2": J_TARGET,
+         "parameter_set": device.PARAMS, "shape_cell_nm": 2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM,
+         "shapes": rows, "seconds": time.time() - t0}
+    s["headline"] = [f"taper {r['taper_angle_deg']:g} deg, r {r['edge_radius_nm']:g} nm: FAILED {r['failed'][:120]}"
+                     if "failed" in r else
+                     (f"taper {r['taper_angle_deg']:g} deg, r {r['edge_radius_nm']:g} nm: {r['voltage_V']:.4f} V, "
+                      f"+{r['peak_rise_K']:.2f} K, J_rec edge/centre {r['j_rec_edge_over_centre']:.3f}, "
+                      f"film share in/out {r['share_film_inside_aperture']:.4f}/{r['share_film_outside_aperture']:.4f}, "
+                      f"<N> spread {100 * r['n_mean_spread_in_aperture']:.2f} %") for r in rows]
+    write_json(out / "summary.json", s)
+    return s
+
+
+def main(argv=None) -> int:
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
