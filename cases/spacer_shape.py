@@ -37,16 +37,17 @@ from tqdm.auto import tqdm
 from fem_cqd import viz
 from fem_cqd.cli import case_main, load_case
 from fem_cqd.coupled import Electrothermal
-from fem_cqd.errors import ConvergenceError
+from fem_cqd.errors import ConvergenceError, check_positive
 from fem_cqd.mesh import build_mesh
 from fem_cqd.qd_profile import qd_film_profile
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
 from fem_cqd.stack import lim2018
 
 OUT_DEFAULT = Path("results/spacer_shape")
-SHAPES = ((90.0, 0.0), (60.0, 0.0), (45.0, 0.0), (30.0, 0.0), (20.0, 0.0), (90.0, 5.0), (90.0, 10.0))
+SHAPES = ((90.0, 0.0), (60.0, 0.0), (40.0, 0.0), (20.0, 0.0), (90.0, 10.0), (40.0, 10.0))
 QUICK_SHAPES = ((90.0, 0.0), (30.0, 5.0))
 J_TARGET = 18.0
+STEPS_A_PER_CM2 = (3.5,)                  # reached first, each point starting the next (as lim2018_device)
 GEOMETRY = "planar"
 SHAPE_CELL_NM = 2.0
 MAP_SHAPES = 3                            # J maps drawn for the first, middle and last taper
@@ -79,7 +80,7 @@ def edge_metrics(dm, pt, stack) -> dict:
             "share_film_outside_aperture": float(rec[~inside].sum() / I)}
 
 
-def run_shape(device, out: Path, taper: float, radius: float, quick: bool) -> dict:
+def run_shape(device, out: Path, taper: float, radius: float, quick: bool, j_target: float = J_TARGET) -> dict:
     stack = shaped_stack(device.PARAMS, taper, radius)
     opt = dataclasses.replace(device.QUICK_MESH if quick else device.OPERATING_MESH,
                               shape_cell_nm=2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM, edge_window="gmsh")
@@ -90,12 +91,14 @@ def run_shape(device, out: Path, taper: float, radius: float, quick: bool) -> di
     base = {"taper_angle_deg": taper, "edge_radius_nm": radius, "electrical_nodes": int(dm.electrical.mesh.p.shape[1]),
             "mesh_seconds": mesh_s, "delaunay_repair": str(dm.repair)}
     try:
-        pt, _ = et.reach(j_A_per_cm2=J_TARGET, progress=False)
+        pt = None
+        for j in [s for s in STEPS_A_PER_CM2 if s < j_target] + [j_target]:    # a lower current first
+            pt, _ = et.reach(j_A_per_cm2=j, start=pt, progress=False)
     except ConvergenceError as exc:
         return {**base, "failed": str(exc)[:400], "seconds": time.time() - t0}
     sub = out / f"taper{taper:g}_r{radius:g}"
     sub.mkdir()
-    op = device.point_summary(dm, et, pt, stack, device.slab_mode(stack), sub, GEOMETRY, J_TARGET, time.time() - t0)
+    op = device.point_summary(dm, et, pt, stack, device.slab_mode(stack), sub, GEOMETRY, j_target, time.time() - t0)
     prof = op.pop("profile")
     x = np.asarray(prof["x_um"])
     inside = x <= stack.aperture_half_width_um
@@ -106,7 +109,7 @@ def run_shape(device, out: Path, taper: float, radius: float, quick: bool) -> di
             "_map": (dm, pt)}
 
 
-def j_maps(out: Path, rows: list, stack_a_um: float) -> None:
+def j_maps(out: Path, rows: list, stack_a_um: float, j: float) -> None:
     """|J| near the aperture edge for up to MAP_SHAPES tapers, one panel each (PNG per shape, then joined)."""
     tapers = [r for r in rows if "_map" in r and r["edge_radius_nm"] == 0.0]
     pick = [tapers[i] for i in sorted({0, len(tapers) // 2, len(tapers) - 1})][:MAP_SHAPES] if tapers else []
@@ -114,20 +117,25 @@ def j_maps(out: Path, rows: list, stack_a_um: float) -> None:
         dm, pt = r["_map"]
         jmag = np.hypot(pt.electrical.J[:, 0], pt.electrical.J[:, 1]) / 1e4
         viz.field_map(dm.electrical, jmag, out / f"J_map_taper{r['taper_angle_deg']:g}.png",
-                      label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg: |J| at the spacer edge, {J_TARGET:g} A/cm2",
+                      label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg: |J| at the spacer edge, {j:g} A/cm2",
                       xlim_um=(stack_a_um - 0.15, stack_a_um + 0.15), ylim_um=(0.17, 0.24), y_stretch=3.0)
 
 
-def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shapes=None) -> dict:
-    out = prepare_output_dir(out_dir, overwrite)
+def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shapes=None,
+        j_A_per_cm2: float = J_TARGET) -> dict:
+    """``shapes``: (taper angle deg, edge radius nm) pairs; ``j_A_per_cm2``: the current density over
+    the aperture (the tests use a small one)."""
+    check_positive("j_A_per_cm2", j_A_per_cm2)
     device = load_case("lim2018_device")
     shapes = tuple(shapes or (QUICK_SHAPES if quick else SHAPES))
-    for taper, radius in shapes:                       # bad shapes refused before any solve
+    for taper, radius in shapes:                       # bad shapes refused before any folder or solve
         shaped_stack(device.PARAMS, taper, radius)
+    out = prepare_output_dir(out_dir, overwrite)
     t0 = time.time()
-    rows = [run_shape(device, out, float(t), float(r), quick) for t, r in tqdm(shapes, desc="spacer_shape", unit="shape")]
+    rows = [run_shape(device, out, float(t), float(r), quick, j_A_per_cm2)
+            for t, r in tqdm(shapes, desc="spacer_shape", unit="shape")]
     a_um = lim2018(GEOMETRY).aperture_half_width_um
-    j_maps(out, rows, a_um)
+    j_maps(out, rows, a_um, j_A_per_cm2)
     for r in rows:
         r.pop("_map", None)
     ok = [r for r in rows if "failed" not in r]
@@ -149,7 +157,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
                        {"x": ang, "y": [100 * r["peak_gain_spread_in_aperture"] for r in sharp], "label": "peak gain spread (%)",
                         "style": "m-s"}], "xlabel": "taper angle (deg)", "ylabel": "%", "title": "uniformity in the aperture", "legend": 8}],
             rows=1, figsize=(15, 4.2))
-    s = {"case": "spacer_shape", "quick": quick, "geometry": GEOMETRY, "j_A_per_cm2": J_TARGET,
+    s = {"case": "spacer_shape", "quick": quick, "geometry": GEOMETRY, "j_A_per_cm2": j_A_per_cm2,
          "parameter_set": device.PARAMS, "shape_cell_nm": 2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM,
          "shapes": rows, "seconds": time.time() - t0}
     s["headline"] = [f"taper {r['taper_angle_deg']:g} deg, r {r['edge_radius_nm']:g} nm: FAILED {r['failed'][:120]}"

@@ -135,3 +135,14 @@ def test_voronoi_box_volumes_tile_the_domain_and_split_right_triangles_half_quar
     inner = (p[0] > 0) & (p[0] < 1) & (p[1] > 0) & (p[1] < 1)
     p[:, inner] += 0.02 * rng.standard_normal((2, inner.sum()))
     assert np.isclose(edge_geometry(p, fine.t, axisymmetric=True).vol.sum(), np.pi, rtol=1e-13)
+
+
+@pytest.mark.parametrize("axisym, field", [(False, (-5e6, 6e6)), (True, (0.0, 5e6))])
+@pytest.mark.parametrize("carrier", ["n", "p"])
+def test_constant_field_on_unstructured_gmsh_triangles(axisym, field, carrier):
+    from fem_cqd.custom_mesh import gmsh_rectangle
+    from fem_cqd.electrical.examples import silicon
+    tm = gmsh_rectangle((0, 2e-7), (0, 1e-7), "Si", {"Si": silicon("n", donors_per_cm3=1e16)}, 4e-9, 1.5e-8,
+                        fine_at=[(1e-7, 0.0)], geometry="axisymmetric" if axisym else "planar")
+    assert tm.mesh.p.shape[1] > 100
+    _check(tm.mesh, axisym, field, carrier)
