@@ -95,7 +95,7 @@ def sidewall(stack: Stack, y0: float, y1: float, cell: float) -> np.ndarray:
     th = math.radians(sp.taper_angle_deg)
     a = stack.aperture_half_width_um * UM
     step = 0.5 * cell
-    foot = np.array([a - (y1 - y0) / math.tan(th), y0])
+    foot = np.array([a - (0.0 if sp.taper_angle_deg == 90.0 else (y1 - y0) / math.tan(th)), y0])
     r = sp.edge_radius_nm * NM
     down = np.array([-math.cos(th), -math.sin(th)])          # from the corner along the sidewall
     tangent = np.array([a, y1]) + r * math.tan(th / 2) * down  # where the arc leaves the straight part
