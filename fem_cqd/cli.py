@@ -3,6 +3,8 @@
     fem-cqd run [CASE] [--out DIR] [--overwrite] [--quick]   run a named case (default: the reference device)
     fem-cqd run --script PATH [--out DIR] ...                run a Python file of your own as a case
     fem-cqd cases                                            list the cases
+    fem-cqd sweep STUDY.toml [--out DIR] [--scheduler ADDR] [--workers N]   a resumable study on dask
+    fem-cqd sweep --status DIR                               counts and errors of a sweep
     fem-cqd mesh [--stack lim2018] [--geometry planar] --out FILE.msh
     fem-cqd view FILE.vtu --field NAME [--png OUT.png] [--y-stretch S] [--log] [--crop X0 X1 Y0 Y1]
 """
@@ -150,6 +152,24 @@ def _fit(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from .sweep import load_study, run_sweep, sweep_status
+    if args.status:
+        s = sweep_status(args.status)
+        print(f"{s['study']}: {s['done']} done, {s['failed']} failed, {s['pending']} pending")
+        for pid, err in s["errors"].items():
+            print(f"  {pid}: {err[:200]}")
+        return 0
+    if not args.study:
+        raise InputError("sweep", "no study file", "fem-cqd sweep STUDY.toml (or --status DIR)")
+    study = load_study(args.study)
+    out = Path(args.out or f"results/sweep_{study.name}")
+    res = run_sweep(study, out, scheduler=args.scheduler, workers=args.workers)
+    c = res.counts
+    print(f"{study.name}: {c['done']} done, {c['failed']} failed, {c['pending']} pending -> {out / 'index.csv'}")
+    return 0 if c["failed"] == 0 else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fem-cqd", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -176,6 +196,14 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--confirm-2d", choices=["axisymmetric", "planar", "none"], default="axisymmetric",
                    help="re-run the best point in this 2D geometry (J over the aperture vs the 1D column)")
     f.set_defaults(func=_fit)
+    w = sub.add_parser("sweep", help="run a study (a point function over a design) on dask; resumable")
+    w.add_argument("study", nargs="?", help="the study TOML (fem_cqd/sweep.py documents it)")
+    w.add_argument("--out", help="output folder (default results/sweep_<name>); a rerun resumes it")
+    w.add_argument("--scheduler", metavar="ADDR", help="an existing dask scheduler, tcp://host:port "
+                   "(default: a LocalCluster on this machine)")
+    w.add_argument("--workers", type=int, help="LocalCluster worker processes (default: one per core)")
+    w.add_argument("--status", metavar="DIR", help="print the counts and errors of the sweep in DIR")
+    w.set_defaults(func=_sweep)
     c = sub.add_parser("cases", help="list the cases")
     c.set_defaults(func=lambda a: print("\n".join(available_cases())) or 0)
     m = sub.add_parser("mesh", help="write a published stack's meshes as gmsh .msh")

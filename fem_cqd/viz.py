@@ -307,6 +307,22 @@ def line_plot(png: str | Path, curves: list[dict], *, xlabel: str, ylabel: str, 
     return _save_figure(fig, png)
 
 
+def scatter_map(png: str | Path, x, y, values, *, xlabel: str, ylabel: str, label: str, title: str = "") -> Path:
+    """Points (x, y) coloured by ``values`` (a colour bar named ``label``) to ``png``: a map over two
+    swept parameters."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 4.4), dpi=120)
+    sc = ax.scatter(x, y, c=values, s=60, cmap="viridis", edgecolors="k", linewidths=0.4)
+    fig.colorbar(sc, ax=ax, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return _save_figure(fig, png)
+
+
 def band_plot(png: str | Path, tmesh: TaggedMesh, panels: dict, x0: float = 0.0) -> Path:
     """Band diagrams along the vertical line x = ``x0`` (m), one panel per ``{title: ElectricalState}``:
     E_c, E_v (solid) and the quasi-Fermi levels E_Fn, E_Fp (dashed) in each semiconductor, the Fermi
