@@ -1,0 +1,87 @@
+"""Sweep scaling on a LocalCluster: the same 8-point study on 1 and 2 workers, side by side.
+
+Study: ``heat_spot`` (fem_cqd/studies.py) over 8 spot radii, each point a steady heat solve of
+``CELLS`` cells per spot radius (~1-2 s); run on a LocalCluster of 1 worker, then of 2 (fresh
+output folders). Rows: wall time of each, the speed-up (goal >= 1.7 on 2 cores), the scheduler
+overhead per point (wall time x workers / points - the points' own mean time), the largest
+resident memory of a worker, and the projected wall time of a 1000-point design search of the
+lim2018 chain on N workers from the per-point time of ``cases/lim2018_device.py`` (its summary's
+18 A/cm^2 timings, when present).
+
+Run: ``python benchmarks/sweep_scaling.py`` (~1 min). Writes ``benchmarks/results/sweep_scaling.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from _report import report, row  # noqa: E402
+
+from fem_cqd.sweep import Study, run_sweep  # noqa: E402
+
+CELLS = 260
+POINTS = 8
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def study(tag: str) -> Study:
+    return Study(name=f"scaling_{tag}", point="heat_spot", fixed={"cells_per_spot": CELLS},
+                 parameters={"spot_um": [10.0 + 5.0 * k for k in range(POINTS)]})
+
+
+def worker_memory(client) -> float:
+    """Largest resident set size (MB) among the cluster's workers."""
+    import psutil
+
+    rss = client.run(lambda: psutil.Process().memory_info().rss)
+    return max(rss.values()) / 2 ** 20
+
+
+def timed(workers: int, out: Path) -> tuple[float, float]:
+    """(wall seconds, mean seconds of a point's own work) for the study on ``workers`` workers."""
+    t0 = time.perf_counter()
+    res = run_sweep(study(f"{workers}w"), out, workers=workers, progress=False)
+    wall = time.perf_counter() - t0
+    assert res.counts["done"] == POINTS, res.counts
+    return wall, sum(r["seconds"] for r in res.records) / POINTS
+
+
+def main():
+    from distributed import Client, LocalCluster
+
+    from fem_cqd.sweep import PINNED_THREADS
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        walls = {}
+        for n in (1, 2):
+            wall, own = timed(n, Path(tmp) / f"w{n}")
+            walls[n] = wall
+            rows.append(row(f"{POINTS}-point heat_spot study, {n} worker(s) (cluster start included)", "seconds", wall, None))
+            rows.append(row(f"{n} worker(s): overhead per point (wall x workers / points - own time)", "seconds",
+                            wall * n / POINTS - own, None))
+        rows.append(row("speed-up 2 workers vs 1 (goal >= 1.7: ok)", "speedup", walls[1] / walls[2], 1.7, None))
+        rows[-1]["ok"] = walls[1] / walls[2] >= 1.7
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, env=PINNED_THREADS) as cl, Client(cl) as c:
+        c.gather(c.map(lambda k: __import__("fem_cqd.studies").studies.heat_spot({"cells_per_spot": CELLS}, "."),
+                       range(2)))
+        rows.append(row("resident memory of a worker after a point (largest)", "MB", worker_memory(c), None))
+    summary = ROOT / "results" / "lim2018_device" / "summary.json"
+    if summary.is_file():
+        s = json.loads(summary.read_text())
+        per = max(sum(op["seconds"] for op in g["operating_points"].values()) for g in s["geometries"].values())
+        for n in (2, 16, 64):
+            rows.append(row(f"projected 1000-point lim2018 design search on {n} workers ({per:.0f} s per point, "
+                            "the default case's slower geometry)", "hours", 1000 * per / n / 3600, None))
+    report("sweep_scaling", rows)
+
+
+if __name__ == "__main__":
+    main()
