@@ -21,7 +21,8 @@ Mesh: the default case's ``OPERATING_MESH`` with a gmsh window around the edge o
 way (``edge_window="gmsh"``) so that every shape sees the same lateral grid away from the edge.
 
 Outputs in ``results/spacer_shape/``: ``summary.json``, ``spacer_shape.csv``, ``spacer_shape.png``
-(figures of merit vs angle), ``J_maps.png`` (|J| near the edge for three shapes), and per shape the
+(figures of merit vs angle), ``J_map_taper<angle>_r<radius>.png`` (|J| near the edge for three
+shapes), and per shape the
 default case's maps and profile (``taper<angle>_r<radius>/``).
 """
 from __future__ import annotations
@@ -50,7 +51,7 @@ J_TARGET = 18.0
 STEPS_A_PER_CM2 = (3.5,)                  # reached first, each point starting the next (as lim2018_device)
 GEOMETRY = "planar"
 SHAPE_CELL_NM = 2.0
-MAP_SHAPES = 3                            # J maps drawn for the first, middle and last taper
+MAP_SHAPES = 3                            # J maps drawn for the first, middle and last shape
 
 
 def shaped_stack(params: str, taper: float, radius: float):
@@ -110,15 +111,39 @@ def run_shape(device, out: Path, taper: float, radius: float, quick: bool, j_tar
 
 
 def j_maps(out: Path, rows: list, stack_a_um: float, j: float) -> None:
-    """|J| near the aperture edge for up to MAP_SHAPES tapers, one panel each (PNG per shape, then joined)."""
-    tapers = [r for r in rows if "_map" in r and r["edge_radius_nm"] == 0.0]
-    pick = [tapers[i] for i in sorted({0, len(tapers) // 2, len(tapers) - 1})][:MAP_SHAPES] if tapers else []
+    """|J| near the aperture edge for up to MAP_SHAPES solved shapes (first, middle, last), a PNG each."""
+    solved = [r for r in rows if "_map" in r]
+    pick = [solved[i] for i in sorted({0, len(solved) // 2, len(solved) - 1})][:MAP_SHAPES] if solved else []
     for r in pick:
         dm, pt = r["_map"]
         jmag = np.hypot(pt.electrical.J[:, 0], pt.electrical.J[:, 1]) / 1e4
-        viz.field_map(dm.electrical, jmag, out / f"J_map_taper{r['taper_angle_deg']:g}.png",
-                      label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg: |J| at the spacer edge, {j:g} A/cm2",
+        viz.field_map(dm.electrical, jmag, out / f"J_map_taper{r['taper_angle_deg']:g}_r{r['edge_radius_nm']:g}.png",
+                      label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg, radius {r['edge_radius_nm']:g} nm: "
+                      f"|J| at the spacer edge, {j:g} A/cm2",
                       xlim_um=(stack_a_um - 0.15, stack_a_um + 0.15), ylim_um=(0.17, 0.24), y_stretch=3.0)
+
+
+def figure_of_merit_plot(png: Path, rows: list) -> None:
+    """Edge crowding, peak rise and uniformity against the taper angle, one curve per edge radius."""
+    radii = sorted({r["edge_radius_nm"] for r in rows})
+    marks = "osd^v"
+
+    def curves(key, scale=1.0, label=""):
+        out = []
+        for k, rad in enumerate(radii):
+            sel = sorted((r for r in rows if r["edge_radius_nm"] == rad), key=lambda r: r["taper_angle_deg"])
+            out.append({"x": [r["taper_angle_deg"] for r in sel], "y": [scale * r[key] for r in sel],
+                        "style": "-" + marks[k % len(marks)], "label": f"{label}r = {rad:g} nm"})
+        return out
+
+    viz.panel_plot(png, [
+        {"curves": curves("j_rec_edge_over_centre", label="J_rec, "), "xlabel": "taper angle (deg)",
+         "ylabel": "edge peak / centre", "title": "current crowding at the QD film", "legend": 8},
+        {"curves": curves("peak_rise_K"), "xlabel": "taper angle (deg)", "ylabel": "K", "title": "peak temperature rise",
+         "legend": 8},
+        {"curves": curves("n_mean_spread_in_aperture", 100.0), "xlabel": "taper angle (deg)",
+         "ylabel": "(max - min) / mean (%)", "title": "<N> spread in the aperture", "legend": 8}],
+        rows=1, figsize=(15, 4.2))
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shapes=None,
@@ -143,20 +168,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
             "j_y_mid_edge_over_centre", "share_film_inside_aperture", "share_film_outside_aperture",
             "n_mean_centre", "n_mean_spread_in_aperture", "peak_gain_spread_in_aperture", "electrical_nodes")
     write_csv(out / "spacer_shape.csv", {k: [r[k] for r in ok] for k in keys})
-    sharp = [r for r in ok if r["edge_radius_nm"] == 0.0]
-    ang = [r["taper_angle_deg"] for r in sharp]
-    if sharp:
-        viz.panel_plot(out / "spacer_shape.png", [
-            {"curves": [{"x": ang, "y": [r["j_rec_edge_over_centre"] for r in sharp], "label": "J_rec edge / centre", "style": "b-o"},
-                       {"x": ang, "y": [r["j_y_mid_edge_over_centre"] for r in sharp], "label": "J_y(mid-film) edge / centre",
-                        "style": "c-s"}], "xlabel": "taper angle (deg)", "ylabel": "ratio", "title": "current crowding", "legend": 8},
-            {"curves": [{"x": ang, "y": [r["peak_rise_K"] for r in sharp], "label": "peak rise (K)", "style": "r-o"}],
-             "xlabel": "taper angle (deg)", "ylabel": "K", "title": "self-heating"},
-            {"curves": [{"x": ang, "y": [100 * r["n_mean_spread_in_aperture"] for r in sharp], "label": "<N> spread (%)",
-                        "style": "g-o"},
-                       {"x": ang, "y": [100 * r["peak_gain_spread_in_aperture"] for r in sharp], "label": "peak gain spread (%)",
-                        "style": "m-s"}], "xlabel": "taper angle (deg)", "ylabel": "%", "title": "uniformity in the aperture", "legend": 8}],
-            rows=1, figsize=(15, 4.2))
+    if ok:
+        figure_of_merit_plot(out / "spacer_shape.png", ok)
     s = {"case": "spacer_shape", "quick": quick, "geometry": GEOMETRY, "j_A_per_cm2": j_A_per_cm2,
          "parameter_set": device.PARAMS, "shape_cell_nm": 2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM,
          "shapes": rows, "seconds": time.time() - t0}

@@ -11,7 +11,7 @@ def test_quick_spacer_shape_writes_its_outputs_and_closes_the_current(tmp_path):
     case = load_case("spacer_shape")
     out = tmp_path / "ss"
     case.run(out, quick=True, shapes=((30.0, 5.0),), j_A_per_cm2=1.0)
-    for name in ("summary.json", "spacer_shape.csv", "spacer_shape.png", "J_map_taper30.png",
+    for name in ("summary.json", "spacer_shape.csv", "spacer_shape.png", "J_map_taper30_r5.png",
                  "taper30_r5/profile_planar_1A.csv"):
         assert (out / name).stat().st_size > 0, name
     r, = json.loads((out / "summary.json").read_text())["shapes"]
