@@ -143,7 +143,7 @@ def j_maps(out: Path, rows: list, stack_a_um: float, j: float) -> None:
         viz.field_map(dm.electrical, jmag, out / f"J_map_taper{r['taper_angle_deg']:g}_r{r['edge_radius_nm']:g}.png",
                       label="|J| (A/cm2)", title=f"taper {r['taper_angle_deg']:g} deg, radius {r['edge_radius_nm']:g} nm: "
                       f"|J| at the spacer edge, {j:g} A/cm2",
-                      xlim_um=(stack_a_um - 0.15, stack_a_um + 0.15), ylim_um=(0.17, 0.24), y_stretch=3.0)
+                      xlim_um=(stack_a_um - 0.1, stack_a_um + 0.1), ylim_um=(0.185, 0.235), y_stretch=3.0, log=True)
 
 
 def figure_of_merit_plot(png: Path, rows: list) -> None:

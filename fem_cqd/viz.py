@@ -104,7 +104,7 @@ def _render(p_um: np.ndarray, t: np.ndarray, values: np.ndarray, region, png, *,
     ylabel = "y (um)" if y_stretch == 1 else f"y (um; height drawn x{y_stretch:g})"
     b = grid.bounds
     plotter.show_bounds(bounds=b, axes_ranges=[b[0], b[1], b[2] / y_stretch, b[3] / y_stretch, 0, 0],
-                        xtitle="x (um)", ytitle=ylabel, location="outer", ticks="outside", font_size=10)
+                        xtitle="x (um)", ytitle=ylabel, location="outer", ticks="outside", font_size=10, fmt="%.4g")
     plotter.add_text(title, font_size=11)
     plotter.view_xy()
     plotter.camera.zoom(0.85)

@@ -77,3 +77,14 @@ def test_jiggled_mesh_is_repaired_by_flips():
     fixed, report = repair_delaunay(j)
     assert box_violations(fixed) == [] and report.flips > 10
     assert {k: len(v) for k, v in fixed.boundaries.items()} == {k: len(v) for k, v in j.boundaries.items()}
+
+
+def test_drift_diffusion_refuses_a_non_delaunay_mesh_naming_the_edge():
+    from fem_cqd.electrical import Contact, build_device
+    p = [[-1.0, 1.0, 0.0, 0.0], [0.0, 0.0, -0.3, 0.3]]
+    tm = _tagged(np.asarray(p) * 1e-7, [[0, 1], [1, 0], [3, 2]], [0, 0], names=("a",))
+    tm = TaggedMesh(tm.mesh, "planar", tm.element_region, tm.region_names, (LIB["ITO"],),
+                    {"left": np.array([next(i for i, f in enumerate(tm.mesh.facets.T) if set(f) == {0, 2})]),
+                     "right": np.array([next(i for i, f in enumerate(tm.mesh.facets.T) if set(f) == {1, 3})])})
+    with pytest.raises(InputError, match=r"tmesh \(box method\).*edge \(0, 1\).*\(x, y\) = \(0, 0\) m"):
+        build_device(tm, [Contact("left"), Contact("right")])

@@ -109,3 +109,15 @@ def test_unreachable_scheduler_is_named_and_nothing_is_written(tmp_path):
     with pytest.raises(InputError, match="tcp://127.0.0.1:9"):
         run_sweep(_study(), tmp_path / "x", scheduler="tcp://127.0.0.1:9", progress=False)
     assert not (tmp_path / "x").exists()
+
+
+def test_the_quick_aperture_study_runs_the_lim2018_chain(tmp_path):
+    from pathlib import Path
+    study = load_study(Path(__file__).resolve().parent.parent / "cases" / "studies" / "aperture_quick.toml")
+    res = run_sweep(study, tmp_path / "ap", workers=2, progress=False)
+    assert res.counts == {"done": 2, "failed": 0, "pending": 0}, [r.get("error") for r in res.records]
+    for rec in res.records:
+        out = rec["outputs"]
+        assert out["terminal_j_A_per_cm2"] == pytest.approx(1.0, rel=1e-5)
+        assert 0.0 < out["share_in_qd"] <= 1.0 and out["peak_rise_K"] > 0
+        assert (tmp_path / "ap" / "points" / rec["id"] / "profile.csv").stat().st_size > 0
