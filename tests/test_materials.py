@@ -108,3 +108,26 @@ def test_electrical_or_thermal_part_of_a_material_may_be_left_out():
         solve_steady(film, {"bottom": Dirichlet(300.0)})
     with pytest.raises(InputError, match=r"kind = 'thermal'.*electrical kind"):
         build_device(strip_mesh(y, "sink", {"sink": lib["sink"]}), [Contact("bottom"), Contact("top")])
+
+
+@pytest.mark.parametrize("substrate", ["glass", "sapphire", "silicon", "diamond"])
+def test_substrates_spread_a_weak_spot_as_the_half_space_closed_form(substrate):
+    """Uniform flux P over a disc of radius a on a thick substrate: centre rise P / (pi a k) on a
+    half-space (Carslaw & Jaeger); the 500 um substrate with an isothermal bottom takes ~2 % off.
+    At 10 uW the rise is far too small for k(T) to matter."""
+    import math
+    from fem_cqd.materials import load_library
+    from fem_cqd.studies import heat_spot
+    k = load_library()[substrate].thermal_conductivity
+    rise = heat_spot({"substrate": substrate, "power_mW": 0.01, "cells_per_spot": 40}, ".")["peak_rise_K"]
+    half_space = 1e-5 / (math.pi * 25e-6 * k)
+    assert rise == pytest.approx(half_space, rel=0.03)
+    assert rise < half_space                      # the held bottom face only cools
+
+
+def test_lim2018_meshes_on_silicon_and_diamond():
+    from fem_cqd.mesh import MeshOptions, build_mesh
+    from fem_cqd.stack import lim2018
+    for sub in ("silicon", "diamond"):
+        dm = build_mesh(lim2018(substrate=sub), MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0))
+        assert dm.thermal.region_materials[dm.thermal.region_index("substrate")].name == sub
