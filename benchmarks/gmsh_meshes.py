@@ -46,11 +46,11 @@ from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_eq
 from fem_cqd.electrical.examples import material, silicon  # noqa: E402
 from fem_cqd.constants import q, thermal_voltage  # noqa: E402
 from fem_cqd.errors import ConvergenceError  # noqa: E402
-from fem_cqd.mesh import MeshOptions, build_mesh  # noqa: E402
+from fem_cqd.mesh import OPERATING_MESH, build_mesh  # noqa: E402
 from fem_cqd.stack import lim2018  # noqa: E402
 
 V_CHECK = 4.0
-STACK_MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)   # the default case's
+STACK_MESH = OPERATING_MESH                  # the default case's
 PARAMS = "lim2018_operating"
 
 

@@ -40,11 +40,7 @@ GEOMETRY = "axisymmetric"
 def current_shares(dm, pt, stack) -> dict:
     """Shares of the terminal current recombining in the film inside / outside the aperture."""
     prof = qd_film_profile(dm.electrical, stack.qd_layer, pt.electrical.R_vertex, pt.electrical.T)
-    inside = prof.x_m <= stack.aperture_half_width_um * 1e-6 * (1 + 1e-9)
-    I = abs(pt.current)
-    rec = prof.j_rec_A_per_m2 * prof.column_width_m
-    return {"film_inside_aperture": float(rec[inside].sum() / I), "film_outside_aperture": float(rec[~inside].sum() / I),
-            "elsewhere": float(1.0 - rec.sum() / I)}
+    return prof.current_shares(stack.aperture_half_width_um * 1e-6, pt.current)
 
 
 def run_aperture(device, out: Path, d_um: float, quick: bool) -> dict:

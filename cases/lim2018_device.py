@@ -44,7 +44,7 @@ from fem_cqd.coupled import Electrothermal
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.gain import QDParams
-from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.mesh import OPERATING_MESH, QUICK_MESH, MeshOptions, build_mesh
 from fem_cqd.qd_profile import qd_film_profile
 from fem_cqd.results import prepare_output_dir, write_csv, write_json, write_profile_csv, write_thermal_vtu
 from fem_cqd.paramsets import load_parameter_set
@@ -53,9 +53,6 @@ from fem_cqd.stack import lim2018
 OUT_DEFAULT = Path("results/lim2018_device")
 PARAMS = "lim2018_operating"
 QD = QDParams()                          # the gain model's defaults (each sourced in fem_cqd.gain.params)
-OPERATING_MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)
-QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
-                         min_cells_per_layer=3)
 TARGETS = (3.5, 18.0)                    # A/cm^2: 1S inversion reported at 3-4, gain at 18
 WAVELENGTHS_NM = np.linspace(600.0, 660.0, 61)
 

@@ -35,7 +35,7 @@ from fem_cqd.coupled import Electrothermal
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError
 from fem_cqd.gain import QDParams
-from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.mesh import OPERATING_MESH, QUICK_MESH, build_mesh
 from fem_cqd.qd_profile import qd_film_profile
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
 from fem_cqd.stack import lim2018
@@ -43,9 +43,7 @@ from fem_cqd.stack import lim2018
 OUT_DEFAULT = Path("results/lim2018_pulse")
 PARAMS = "lim2018_operating"
 QD = QDParams()
-MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)     # as lim2018_device
-QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
-                         min_cells_per_layer=3)
+MESH = OPERATING_MESH                      # as lim2018_device
 WIDTH_S = 1e-6
 ATTEMPT_J = 1000.0                 # A/cm^2, the later pulsed work
 PULSE_J = (18.0, 40.0)             # A/cm^2

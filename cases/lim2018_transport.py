@@ -34,16 +34,14 @@ from fem_cqd import viz
 from fem_cqd.cli import case_main
 from fem_cqd.electrical import Contact, ThermionicInterface, build_device, ramp
 from fem_cqd.errors import ConvergenceError
-from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.mesh import OPERATING_MESH, QUICK_MESH, build_mesh
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
 from fem_cqd.paramsets import load_parameter_set
 from fem_cqd.stack import lim2018
 
 OUT_DEFAULT = Path("results/lim2018_transport")
 PARAMS = "lim2018_operating"
-MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)   # as lim2018_device
-QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
-                         min_cells_per_layer=3)
+MESH = OPERATING_MESH                      # as lim2018_device
 VOLTS = tuple(np.round(np.arange(1.0, 9.01, 0.5), 3))
 TCTA_SWEEP_NM = (10.0, 30.0, 50.0)          # spacer thickness = extra TCTA in the opening (library: 50)
 INTERFACE_V_M_PER_S = (1e2, 1.0, 1e-2)      # poly-TPD/TCTA hole interface velocities swept (m/s)

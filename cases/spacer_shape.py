@@ -87,10 +87,8 @@ def edge_metrics(dm, pt, stack) -> dict:
     """Edge peaks over centre values, current shares and uniformity inside the aperture."""
     prof = qd_film_profile(dm.electrical, stack.qd_layer, pt.electrical.R_vertex, pt.thermal.T[dm.node_map],
                            pt.electrical.J)
-    a = stack.aperture_half_width_um * 1e-6
-    inside = prof.x_m <= a * (1 + 1e-9)
+    shares = prof.current_shares(stack.aperture_half_width_um * 1e-6, pt.current)
     rec = prof.j_rec_A_per_m2 * prof.column_width_m
-    I = abs(pt.current)
     jy = np.abs(prof.j_y_mid_A_per_m2)
     k = int(np.argmax(prof.j_rec_A_per_m2))
     crowd = prof.j_rec_A_per_m2 > 2.0 * prof.j_rec_A_per_m2[0]
@@ -100,8 +98,8 @@ def edge_metrics(dm, pt, stack) -> dict:
             "crowding_width_nm": float(strip[crowd].sum() * 1e9),
             "crowding_share_of_film_current": float(rec[crowd].sum() / rec.sum()),
             "j_y_mid_edge_over_centre": float(jy.max() / jy[0]),
-            "share_film_inside_aperture": float(rec[inside].sum() / I),
-            "share_film_outside_aperture": float(rec[~inside].sum() / I)}
+            "share_film_inside_aperture": shares["film_inside_aperture"],
+            "share_film_outside_aperture": shares["film_outside_aperture"]}
 
 
 def run_shape(device, out: Path, taper: float, radius: float, quick: bool, j_target: float = J_TARGET) -> dict:

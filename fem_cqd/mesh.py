@@ -93,6 +93,14 @@ class MeshOptions:
                            self.shape_cell_nm / factor, self.edge_window)
 
 
+#: the reference-device cases' mesh: 1 um lateral cells at the aperture edge, growing x1.69
+#: (cases/lim2018_device.py says why not the finer library default)
+OPERATING_MESH = MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69)
+#: coarse meshes for smoke runs and tests (``--quick``)
+QUICK_MESH = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
+                         min_cells_per_layer=3)
+
+
 @dataclass(frozen=True, eq=False)
 class DeviceMesh:
     """Thermal and electrical meshes of one device, and the maps between them."""

@@ -47,6 +47,16 @@ class QDProfile:
         """sum J_rec w: A (A/m per metre of stripe in planar geometry)."""
         return float(np.sum(self.j_rec_A_per_m2 * self.column_width_m))
 
+    def current_shares(self, aperture_half_width_m: float, terminal_current: float) -> dict:
+        """Shares of |``terminal_current``| recombining in the film inside the aperture (the columns at
+        x <= ``aperture_half_width_m``), in the film outside it, and elsewhere in the device."""
+        rec = self.j_rec_A_per_m2 * self.column_width_m
+        inside = self.x_m <= aperture_half_width_m * (1 + 1e-9)
+        current = abs(terminal_current)
+        return {"film_inside_aperture": float(rec[inside].sum() / current),
+                "film_outside_aperture": float(rec[~inside].sum() / current),
+                "elsewhere": float(1.0 - rec.sum() / current)}
+
 
 class FilmColumns:
     """The film's elements, their vertices' box volumes and columns, computed once per mesh.

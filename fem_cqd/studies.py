@@ -47,7 +47,7 @@ def lim2018(values: dict, folder: Path) -> dict:
     from .coupled import Electrothermal
     from .electrical import Contact
     from .gain import QDParams
-    from .mesh import MeshOptions, build_mesh
+    from .mesh import OPERATING_MESH, QUICK_MESH, build_mesh
     from .qd_profile import qd_film_profile
     from .results import write_profile_csv
     from .stack import lim2018 as stack_of
@@ -58,9 +58,7 @@ def lim2018(values: dict, folder: Path) -> dict:
     stack = dataclasses.replace(stack, spacer=dataclasses.replace(stack.spacer, taper_angle_deg=float(v["taper_angle_deg"]),
                                                                   edge_radius_nm=float(v["edge_radius_nm"])))
     quick = bool(v["quick"])
-    options = (MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
-                           min_cells_per_layer=3, shape_cell_nm=4.0) if quick else
-               MeshOptions(edge_cell_um=1.0, max_cell_fraction=0.1, lateral_ratio=1.69))   # the default case's
+    options = dataclasses.replace(QUICK_MESH, shape_cell_nm=4.0) if quick else OPERATING_MESH
     dm = build_mesh(stack, options)
     qd = QDParams()
     et = Electrothermal(dm, [Contact("anode"), Contact("cathode")], qd_emission=qd)

@@ -48,6 +48,7 @@ import numpy as np
 
 from .errors import InputError
 from .files import atomic_write, write_text
+from .results import write_csv
 from .studies import point_function
 
 DESIGNS = ("grid", "list", "lhs")
@@ -270,13 +271,7 @@ def write_index(study: Study, out: Path, records: list) -> None:
         cols["error"].append(r.get("error", ""))
     table = pa.table({k: pa.array(v) for k, v in cols.items()})
     atomic_write(out / "index.parquet", lambda tmp: pq.write_table(table, tmp))
-    import csv
-    import io
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(cols)
-    w.writerows(zip(*cols.values()))
-    write_text(out / "index.csv", buf.getvalue())
+    write_csv(out / "index.csv", cols, digits=None)
 
 
 def _client(scheduler: str | None, workers: int | None):

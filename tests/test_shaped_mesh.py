@@ -7,11 +7,10 @@ import pytest
 
 from fem_cqd.delaunay import box_violations
 from fem_cqd.errors import InputError
-from fem_cqd.mesh import MeshOptions, build_mesh
+from fem_cqd.mesh import QUICK_MESH, MeshOptions, build_mesh
 from fem_cqd.stack import Spacer, lim2018
 
-COARSE = MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0, layer_cell_nm=10.0,
-                     min_cells_per_layer=3, shape_cell_nm=4.0)
+COARSE = dataclasses.replace(QUICK_MESH, shape_cell_nm=4.0)
 
 
 def shaped(taper=90.0, radius=0.0, geometry="planar", **kw):
