@@ -15,7 +15,11 @@ over the bounded parameters with ``scipy.optimize.least_squares`` (trust-region 
 coordinates u in [0, 1]^d that are linear or logarithmic in each parameter; rho the robust loss,
 soft_l1 by default) from several starts (the box centre and a Latin hypercube of
 ``scipy.stats.qmc``); each J-V is Newton-continued from the last parameter point's solution at the
-same voltage (warm start), so a Jacobian column costs a few Newton iterations per voltage.
+same voltage (warm start), so a Jacobian column costs a few Newton iterations per voltage. The
+shifted points of each forward-difference Jacobian (and of the final central one) are evaluated
+together, on ``ColumnModel(workers=N)`` processes when N > 1 -- with the same result as in one
+process, since each starts from the states cached before the batch. A start stops when an iteration
+lowers chi^2 = 2 cost / s^2 by less than ``FTOL_CHI2`` (a few hundredths of a standard error).
 
 Report (Gauss-Newton at the best point): covariance s^2 (J^T J)^-1 with J the Jacobian of the
 residuals in the parameters' own units and s^2 = sum r^2 / (m - d); standard errors, the correlation
@@ -47,6 +51,11 @@ AT_BOUND = 1e-3                                  # unit-coordinate distance from
 STACK_KEYS = ("spacer_nm", "tcta_nm")          # stack keywords a fit may vary (1D column: no aperture width)
 FAILED_DECADES = 10.0                            # residual of a voltage the model cannot reach (decades)
 XTOL = 1e-8                                      # relative step at which a start stops (scipy default)
+FTOL_CHI2 = 1e-3                                 # a start stops when an iteration lowers chi^2 = 2 cost / s^2 by less
+                                                 # than this: ftol = FTOL_CHI2 / (m - d), as chi^2 ~ m - d at the
+                                                 # minimum. What remains is ~sqrt(1e-3) ~ 0.03 standard errors; the
+                                                 # scipy default (ftol 1e-8) spent 40 % of a fit on steps of 1e-4 SE
+FORWARD_STEP = 5e-3                              # the optimiser's forward-difference step in the unit coordinates
 COLUMN_CELL_NM = 0.5                             # vertical cell of the column's films (MeshOptions.layer_cell_nm).
 # Measured on the lim2018_operating column, J(3.5..8 V) against 0.125-nm cells: 0.5 nm within 1.1 %, 0.25 nm
 # 0.2 %; the 2D default 5 nm 3.8 % and not monotone (2 nm: 8 %, 1 nm: 4.7 %). On 5-nm cells J(V; parameters)
@@ -256,54 +265,115 @@ class ColumnModel:
     """J(V) of the aperture-centre column (module doc) for a base parameter set and free values.
 
     ``jv(values, data)`` returns J (A/cm^2) at ``data.V`` (NaN where the continuation fails), each
-    voltage warm-started from the previous call's solution for the same data set and voltage."""
+    voltage warm-started from the previous call's solution for the same data set and voltage.
+    ``jv_many`` evaluates several (values, data) pairs at once, on ``workers`` processes when > 1;
+    every pair starts from the states cached before the call, so the result does not depend on
+    how many processes share the work (``tests/test_calibrate.py`` checks serial == parallel)."""
 
-    def __init__(self, base="lim2018_operating", options=None, width_nm: float = 10.0):
-        """``options``: the column's MeshOptions (default: ``COLUMN_CELL_NM`` cells in every film)."""
+    def __init__(self, base="lim2018_operating", options=None, width_nm: float = 10.0, workers: int = 1):
+        """``options``: the column's MeshOptions (default: ``COLUMN_CELL_NM`` cells in every film);
+        ``workers``: processes for :meth:`jv_many` (1: in this process)."""
         from .mesh import MeshOptions
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InputError("workers", workers, "an integer >= 1")
         self.base = base if isinstance(base, ParameterSet) else load_parameter_set(base)
         self.options = options or MeshOptions(layer_cell_nm=COLUMN_CELL_NM)
         self.width_nm = width_nm
+        self.workers = workers
+        self._pool = None
         self._warm = {}
         self.evaluations = 0
 
     def device(self, values: dict, T_K: float, stack_values: dict | None = None, kind: str = "pin"):
         """The column device of kind ``kind`` (pin or hole_only) at the free ``values`` and a data
         set's ``stack_values`` (MeshOptions ``self.options``), isothermal at ``T_K``."""
-        from .electrical import Contact, build_device
-        from .mesh import column_mesh
-        from .stack import lim2018
-        stack = lim2018("planar", params=with_values(self.base, {**values, **_stack_names(stack_values or {})},
-                                                     "fit trial"), device=kind)
-        tm = column_mesh(stack, self.options, width_nm=self.width_nm)
-        return build_device(tm, [Contact("anode"), Contact("cathode")], T_K=T_K)
+        return _column_device(self.base, self.options, self.width_nm, values, T_K, stack_values, kind)
 
     def jv(self, values: dict, data: JVData) -> np.ndarray:
-        from .electrical import solve_bias, solve_equilibrium
-        self.evaluations += 1
-        dev = self.device(values, data.T_K, data.stack, data.device)
-        area = self.width_nm * 1e-9 * 1e4            # I in A per metre of depth / (width x 1e4 cm^2/m^2) = A/cm^2
-        J = np.full(data.V.size, np.nan)
-        prev = None
-        for k, V in enumerate(data.V):
-            key = (data.label, data.device, tuple(sorted(data.stack.items())), data.T_K, float(V))
-            st = None
-            # the last parameter point's state at this voltage, else continuation from V_k-1 (or equilibrium)
-            for start in (self._warm.get(key), prev if prev is not None else "equilibrium"):
-                if start is None:
-                    continue
-                try:
-                    if isinstance(start, str):
-                        start = solve_equilibrium(dev, linear_solver=LINEAR)
-                    st = solve_bias(dev, {"anode": float(V)}, start=start, linear_solver=LINEAR)
-                    break
-                except ConvergenceError:
-                    continue
-            if st is None:
+        return self.jv_many([(values, data)])[0]
+
+    def jv_many(self, pairs) -> list:
+        """J(V) (A/cm^2) of each ``(values, data)`` pair; afterwards the cache holds, per data set
+        and voltage, the state of the last pair that reached it."""
+        pairs = list(pairs)
+        jobs = [(self.base, self.options, self.width_nm, values, d, [self._warm.get(_warm_key(d, V)) for V in d.V])
+                for values, d in pairs]
+        self.evaluations += len(jobs)
+        if self.workers > 1 and len(jobs) > 1:
+            results = list(self._executor().map(_column_jv, *zip(*jobs)))
+        else:
+            results = [_column_jv(*job) for job in jobs]
+        for (_, d), (_, states) in zip(pairs, results):
+            for V, st in zip(d.V, states):
+                if st is not None:
+                    self._warm[_warm_key(d, V)] = st
+        return [J for J, _ in results]
+
+    def _executor(self):
+        if self._pool is None:
+            import multiprocessing
+            import weakref
+            from concurrent.futures import ProcessPoolExecutor
+            # spawn: a fresh interpreter per worker (a forked copy of a process holding solver threads can hang)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            weakref.finalize(self, self._pool.shutdown)
+        return self._pool
+
+    def close(self):
+        """Stop the worker processes (a later parallel call starts new ones)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _warm_key(d: JVData, V) -> tuple:
+    return (d.label, d.device, tuple(sorted(d.stack.items())), d.T_K, float(V))
+
+
+def _column_device(base, options, width_nm, values, T_K, stack_values=None, kind="pin"):
+    from .electrical import Contact, build_device
+    from .mesh import column_mesh
+    from .stack import lim2018
+    stack = lim2018("planar", params=with_values(base, {**values, **_stack_names(stack_values or {})}, "fit trial"),
+                    device=kind)
+    tm = column_mesh(stack, options, width_nm=width_nm)
+    return build_device(tm, [Contact("anode"), Contact("cathode")], T_K=T_K)
+
+
+def _column_jv(base, options, width_nm, values, data: JVData, warm) -> tuple:
+    """(J (A/cm^2) at ``data.V``, the state at each voltage or None): each voltage Newton-solved from
+    its ``warm`` state (a previous parameter point's), else continued from the previous voltage (or
+    equilibrium); NaN from the first voltage neither reaches. A pure function of its arguments (it
+    runs in worker processes)."""
+    from .electrical import solve_bias, solve_equilibrium
+    dev = _column_device(base, options, width_nm, values, data.T_K, data.stack, data.device)
+    area = width_nm * 1e-9 * 1e4            # I in A per metre of depth / (width x 1e4 cm^2/m^2) = A/cm^2
+    J = np.full(data.V.size, np.nan)
+    states = [None] * data.V.size
+    prev = None
+    for k, V in enumerate(data.V):
+        st = None
+        for start in (warm[k], prev if prev is not None else "equilibrium"):
+            if start is None:
+                continue
+            try:
+                if isinstance(start, str):
+                    start = solve_equilibrium(dev, linear_solver=LINEAR)
+                st = solve_bias(dev, {"anode": float(V)}, start=start, linear_solver=LINEAR)
                 break
-            self._warm[key] = prev = st
-            J[k] = st.currents["anode"] / area
-        return J
+            except ConvergenceError:
+                continue
+        if st is None:
+            break
+        states[k] = prev = st
+        J[k] = st.currents["anode"] / area
+    return J, states
 
 
 # --- fit -----------------------------------------------------------------------------------------
@@ -335,14 +405,47 @@ class FitResult:
 
 
 def residuals(model: ColumnModel, free, data, u) -> np.ndarray:
-    values = {p.name: p.value(ui) for p, ui in zip(free, u)}
-    r = []
-    for d in data:
-        J = model.jv(values, d)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            res = np.log10(J) - np.log10(d.J)
-        r.append(np.where(np.isfinite(res), res, FAILED_DECADES))
-    return np.concatenate(r)
+    """w (log10 J_model - log10 J_measured) over every data set at the unit point ``u``
+    (``FAILED_DECADES`` where the model fails)."""
+    return residuals_at(model, free, data, [u])[0]
+
+
+def residuals_at(model: ColumnModel, free, data, points) -> list:
+    """The residual vectors at several unit points, every J-V of them in one ``jv_many`` call (in
+    parallel on the model's workers)."""
+    pairs = [({p.name: p.value(ui) for p, ui in zip(free, u)}, d) for u in points for d in data]
+    Js = iter(model.jv_many(pairs))
+    out = []
+    for _ in points:
+        r = []
+        for d in data:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res = np.log10(next(Js)) - np.log10(d.J)
+            r.append(np.where(np.isfinite(res), res, FAILED_DECADES))
+        out.append(np.concatenate(r))
+    return out
+
+
+class _Objective:
+    """The residuals and their forward-difference Jacobian for ``least_squares``: the d shifted
+    points of a Jacobian are evaluated together (in parallel on the model's workers); the residuals
+    at the point itself come from the ``fun`` call least_squares makes there first."""
+
+    def __init__(self, model, free, data):
+        self.model, self.free, self.data = model, free, data
+        self._last = (None, None)
+
+    def fun(self, u):
+        r = residuals(self.model, self.free, self.data, u)
+        self._last = (u.tobytes(), r)
+        return r
+
+    def jac(self, u):
+        r0 = self._last[1] if self._last[0] == u.tobytes() else self.fun(u)
+        h = np.where(u + FORWARD_STEP <= 1.0, FORWARD_STEP, -FORWARD_STEP)    # backwards at the upper bound
+        points = [u + h[k] * np.eye(u.size)[k] for k in range(u.size)]
+        return np.array([(r - r0) / h[k] for k, r in enumerate(residuals_at(self.model, self.free, self.data,
+                                                                             points))]).T
 
 
 def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int = 0, loss: str = "soft_l1",
@@ -371,11 +474,12 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     if starts > 1:
         u0 += qmc.LatinHypercube(d=d_, seed=seed).random(starts - 1).tolist()
     runs = []
+    objective = _Objective(model, free, data)
     bar = tqdm(total=len(u0), desc="fit starts", unit="start", disable=not progress)
     for u in u0:
-        sol = least_squares(lambda x: residuals(model, free, data, x), np.array(u, float), bounds=(0.0, 1.0),
-                            method="trf", loss=loss, f_scale=0.1, diff_step=DIFF_STEP, x_scale=1.0, max_nfev=max_nfev,
-                            xtol=XTOL, ftol=1e-8, gtol=1e-8)
+        sol = least_squares(objective.fun, np.array(u, float), jac=objective.jac, bounds=(0.0, 1.0), method="trf",
+                            loss=loss, f_scale=0.1, x_scale=1.0, max_nfev=max_nfev, xtol=XTOL,
+                            ftol=FTOL_CHI2 / (m - d_), gtol=1e-8)
         runs.append((sol, u))
         bar.set_postfix_str(f"cost {sol.cost:.3g}")
         bar.update()
@@ -383,7 +487,7 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     sol, _ = min(runs, key=lambda s: s[0].cost)
     u = sol.x
     r = sol.fun                                   # the residuals at the best point (unscaled by the loss)
-    Ju = _jacobian(model, free, data, u, r)
+    Ju = _jacobian(model, free, data, u)
     se, corr, undetermined = _errors(Ju, float(r @ r) / (m - d_), np.array([p.dvalue_du(ui) for p, ui in zip(free, u)]))
     warnings = [f"{free[i].name} and {free[j].name}: correlation {corr[i, j]:+.3f} -- the data cannot separate them"
                 for i in range(d_) for j in range(i + 1, d_) if abs(corr[i, j]) > CORRELATION_LIMIT]
@@ -427,15 +531,14 @@ def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
     return se, corr, groups
 
 
-def _jacobian(model, free, data, u, r0, h=DIFF_STEP) -> np.ndarray:
-    """Central-difference Jacobian of the residuals in the unit coordinates (one-sided at a bound)."""
-    cols = []
-    for k in range(len(free)):
-        up, dn = u.copy(), u.copy()
-        up[k] = min(1.0, u[k] + h)
-        dn[k] = max(0.0, u[k] - h)
-        cols.append((residuals(model, free, data, up) - residuals(model, free, data, dn)) / (up[k] - dn[k]))
-    return np.array(cols).T
+def _jacobian(model, free, data, u, h=DIFF_STEP) -> np.ndarray:
+    """Central-difference Jacobian of the residuals in the unit coordinates (one-sided at a bound);
+    the 2d shifted points evaluated together."""
+    ups = [np.minimum(1.0, u + h * e) for e in np.eye(len(free))]
+    dns = [np.maximum(0.0, u - h * e) for e in np.eye(len(free))]
+    rs = residuals_at(model, free, data, ups + dns)
+    d = len(free)
+    return np.array([(rs[k] - rs[d + k]) / (ups[k][k] - dns[k][k]) for k in range(d)]).T
 
 
 # --- report --------------------------------------------------------------------------------------

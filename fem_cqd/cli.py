@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -138,10 +139,11 @@ def _fit(args) -> int:
     from .results import check_output_dir, prepare_output_dir
     data = read_jv_csv(args.data)                         # every check before any solve or folder
     free = [parse_parameter(t) for t in args.param]
-    model = ColumnModel(args.base)
+    model = ColumnModel(args.base, workers=args.workers)
     check_parameters(free, model.base)
     check_output_dir(Path(args.out), args.overwrite)
-    result = fit(data, free, model, starts=args.starts, seed=args.seed)
+    with model:
+        result = fit(data, free, model, starts=args.starts, seed=args.seed)
     out = prepare_output_dir(args.out, args.overwrite)
     confirm = confirm_2d(result, args.confirm_2d) if args.confirm_2d != "none" else None
     summary = write_report(result, out, f"fem-cqd fit on {Path(args.data).name}", set_name=f"fit_{Path(args.data).stem}",
@@ -191,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--stack", default="lim2018", choices=["lim2018"])
     f.add_argument("--starts", type=int, default=4, help="starting points (box centre + Latin hypercube)")
     f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes evaluating the J-V curves of a Jacobian (default: one per core)")
     f.add_argument("--out", default="results/fit", help="output folder")
     f.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     f.add_argument("--confirm-2d", choices=["axisymmetric", "planar", "none"], default="axisymmetric",

@@ -83,6 +83,24 @@ def test_joint_fit_of_a_diode_and_its_hole_only_companion(model):
     assert res.values["TCTA.mu_p_cm2_per_Vs"] == pytest.approx(1.5e-4, rel=2e-2)
 
 
+def test_a_fit_on_worker_processes_equals_the_serial_fit(model):
+    """Every J-V of a Jacobian starts from the states cached before it, whichever process runs it, so
+    two workers give the serial fit exactly (same values, errors, evaluations)."""
+    truth = {"TCTA.homo_eV": 5.74, "TCTA.mu_p_cm2_per_Vs": 1.5e-4}
+    data = [JVData(V, model.jv(truth, JVData(V, np.ones_like(V), T, f"truth {T}")) * (1 + 0.05 * np.sin(3 * V + T)),
+                   T, f"{T} K") for T in (300.0, 340.0)]
+    free = [FreeParameter("TCTA.homo_eV", 5.6, 5.85), FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True)]
+    serial = fit(data, free, ColumnModel("lim2018_operating", COARSE), starts=1, progress=False)
+    with ColumnModel("lim2018_operating", COARSE, workers=2) as two:
+        parallel = fit(data, free, two, starts=1, progress=False)
+        assert two._pool is not None
+    assert two._pool is None                                     # the context closed the workers
+    assert parallel.values == serial.values and parallel.std_errors == serial.std_errors
+    assert parallel.evaluations == serial.evaluations and parallel.starts == serial.starts
+    with pytest.raises(InputError, match="workers"):
+        ColumnModel("lim2018_operating", COARSE, workers=0)
+
+
 class _Degenerate:
     """A model whose J depends on the sum of two parameters only (J = exp((x1 + x2 - 11) V))."""
 
@@ -90,9 +108,9 @@ class _Degenerate:
         self.base = load_parameter_set("lim2018_operating")
         self.evaluations = 0
 
-    def jv(self, values, d):
-        self.evaluations += 1
-        return np.exp((values["TCTA.homo_eV"] + values["poly-TPD.homo_eV"] - 11.0) * d.V)
+    def jv_many(self, pairs):
+        self.evaluations += len(pairs)
+        return [np.exp((values["TCTA.homo_eV"] + values["poly-TPD.homo_eV"] - 11.0) * d.V) for values, d in pairs]
 
 
 def test_a_pair_the_data_cannot_separate_is_reported():
