@@ -17,7 +17,9 @@ Temperature laws (T in K, reference 300 K):
 Carrier statistics (:mod:`fem_cqd.electrical.statistics`) are chosen per material by name
 (``statistics = "boltzmann" | "fermi_dirac" | "gauss_fermi"``). A Gaussian density of states has
 widths ``sigma_n_eV`` (LUMO) and ``sigma_p_eV`` (HOMO) and site densities ``Nc``/``Nv`` (N0).
-Organic transport levels may be given as ``lumo_eV`` / ``homo_eV`` (aliases of the electron affinity
+A gap may instead be given as the intrinsic density at 300 K, ``ni_per_cm3`` (silicon practice),
+with ``Nc`` and ``Nv``: Eg = k_B T0 ln(Nc Nv / n_i^2) (nondegenerate intrinsic point; not with
+Gauss-Fermi statistics, whose intrinsic density also depends on sigma). Organic transport levels may be given as ``lumo_eV`` / ``homo_eV`` (aliases of the electron affinity
 and of affinity + gap), and ``energy_reference`` says whether they are the centres of the Gaussian
 DOS ("centre") or measured onsets ("onset", as from CV or UPS): an onset lies
 ``ONSET_SIGMAS`` x sigma closer to the gap than the centre, and the solver uses the centres
@@ -72,6 +74,7 @@ _UNITS = {
     "sigma_p_eV": ("sigma_p", 1.0),
     "lumo_eV": ("electron_affinity", 1.0),
     "homo_eV": ("homo", 1.0),
+    "ni_per_cm3": ("ni", 1e6),           # intrinsic density at 300 K: sets the gap (Material.intrinsic_density)
 }
 # TOML keys whose value is a name, not a number: key -> allowed values (None: checked later)
 _NAMES = {"statistics": None, "mobility_model": None, "energy_reference": ("centre", "onset")}
@@ -160,6 +163,13 @@ class Material:
             gap = gap + ONSET_SIGMAS * (self.sigma_n + self.sigma_p)
         return chi, gap
 
+    def intrinsic_density(self, T_K=T0):
+        """n_i = sqrt(Nc Nv) exp(-Eg / 2 k_B T), m^-3 (nondegenerate carriers; Nc, Nv and the gap
+        independent of T as in the solver): the n = p of an undoped region in equilibrium."""
+        T = np.asarray(T_K, dtype=float)
+        return math.sqrt(self.require("Nc", "n_i") * self.require("Nv", "n_i")) * np.exp(
+            -self.require("band_gap", "n_i") * q / (2.0 * k_B * T))
+
     @property
     def volumetric_heat_capacity(self) -> float:
         """rho c in J/(m^3 K) (both must be given: :meth:`require`)."""
@@ -245,6 +255,20 @@ def _parse_one(name: str, table: dict, origin: str) -> Material:
         if attr not in sources:
             raise InputError(f"{where}.sources.{attr}", None, "a source for every value (paper, datasheet or 'assumed')")
         values[attr] = float(raw) * factor
+    if "ni" in values:                         # intrinsic density at 300 K -> the gap it implies
+        ni = values.pop("ni")
+        if "band_gap" in values or "homo" in values:
+            raise InputError(f"{where}.ni_per_cm3", ni / 1e6, "given without band_gap_eV and homo_eV (it sets the gap)")
+        if "Nc" not in values or "Nv" not in values:
+            raise InputError(f"{where}.ni_per_cm3", ni / 1e6, "given with Nc_per_cm3 and Nv_per_cm3")
+        if ni >= math.sqrt(values["Nc"] * values["Nv"]):
+            raise InputError(f"{where}.ni_per_cm3", ni / 1e6,
+                             f"< sqrt(Nc Nv) = {math.sqrt(values['Nc'] * values['Nv']) / 1e6:.4g} cm^-3 (a gap > 0)")
+        if values.get("statistics") == "gauss_fermi":
+            raise InputError(f"{where}.ni_per_cm3", ni / 1e6, "boltzmann or fermi_dirac statistics (a Gaussian DOS's "
+                             "intrinsic density depends on sigma too: give lumo_eV / homo_eV)")
+        values["band_gap"] = k_B * T0 / q * math.log(values["Nc"] * values["Nv"] / ni ** 2)
+        sources["band_gap"] = f"from n_i = {ni / 1e6:.4g} cm^-3 at {T0:g} K ({sources['ni']}), Nc and Nv"
     if "homo" in values:                       # HOMO (ionisation energy) -> gap above the affinity
         homo = values.pop("homo")
         if "band_gap" in values or "electron_affinity" not in values:

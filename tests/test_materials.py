@@ -131,3 +131,50 @@ def test_lim2018_meshes_on_silicon_and_diamond():
     for sub in ("silicon", "diamond"):
         dm = build_mesh(lim2018(substrate=sub), MeshOptions(edge_cell_um=2.0, max_cell_fraction=0.2, lateral_ratio=2.0))
         assert dm.thermal.region_materials[dm.thermal.region_index("substrate")].name == sub
+
+
+def _silicon_like(**extra):
+    table = {"kind": "semiconductor", "relative_permittivity": 11.7, "electron_affinity_eV": 4.05,
+             "Nc_per_cm3": 2.8e19, "Nv_per_cm3": 1.04e19, "ni_per_cm3": 9.65e9, "mu_n_cm2_per_Vs": 1400.0,
+             "mu_p_cm2_per_Vs": 450.0, "sources": {k: "Sze & Ng, Physics of Semiconductor Devices (2007), App. G"
+                                                    for k in ("relative_permittivity", "electron_affinity", "Nc",
+                                                              "Nv", "ni", "mu_n", "mu_p", "statistics")}}
+    table.update(extra)
+    return {"Si": table}
+
+
+def test_an_intrinsic_density_sets_the_gap_and_an_undoped_region_carries_it():
+    """ni_per_cm3 (with Nc, Nv) sets Eg = k T0 ln(Nc Nv / n_i^2); in equilibrium an undoped strip
+    between ohmic contacts holds n = p = n_i(T) at 300 K and at 350 K."""
+    import numpy as np
+    from fem_cqd import strip_mesh
+    from fem_cqd.constants import T0, k_B, q
+    from fem_cqd.electrical import Contact, build_device, solve_equilibrium
+    from fem_cqd.materials import parse_library
+    si = parse_library(_silicon_like())["Si"]
+    assert si.band_gap == pytest.approx(k_B * T0 / q * np.log(2.8e19 * 1.04e19 / 9.65e9 ** 2), rel=1e-12)
+    assert si.intrinsic_density(300.0) == pytest.approx(9.65e15, rel=1e-12)
+    assert "from n_i = 9.65e+09 cm^-3" in si.sources["band_gap"]
+    strip = strip_mesh(np.linspace(0.0, 2e-6, 41), "Si", {"Si": si})
+    for T in (300.0, 350.0):
+        st = solve_equilibrium(build_device(strip, [Contact("bottom"), Contact("top")], T_K=T))
+        assert np.allclose(st.n, si.intrinsic_density(T), rtol=1e-6) and np.allclose(st.p, st.n, rtol=1e-6)
+    assert si.intrinsic_density(350.0) / si.intrinsic_density(300.0) == pytest.approx(
+        np.exp(si.band_gap * q / (2 * k_B) * (1 / 300.0 - 1 / 350.0)), rel=1e-12)
+
+
+@pytest.mark.parametrize("extra, match", [
+    ({"band_gap_eV": 1.12}, "without band_gap_eV"),
+    ({"Nc_per_cm3": None}, "with Nc_per_cm3 and Nv_per_cm3"),
+    ({"ni_per_cm3": 2e19}, r"< sqrt\(Nc Nv\)"),
+    ({"statistics": "gauss_fermi", "sigma_n_eV": 0.1, "sigma_p_eV": 0.1}, "boltzmann or fermi_dirac"),
+])
+def test_a_bad_intrinsic_density_is_refused(extra, match):
+    from fem_cqd.materials import parse_library
+    table = _silicon_like(**{k: v for k, v in extra.items() if v is not None})
+    for k, v in extra.items():
+        if v is None:
+            del table["Si"][k]
+    table["Si"]["sources"].update({"band_gap": "x", "sigma_n": "x", "sigma_p": "x"})
+    with pytest.raises(InputError, match=r"ni_per_cm3.*" + match):
+        parse_library(table)
