@@ -28,6 +28,13 @@ injected carrier grows by exp(Delta phi / V_T) while every quasi-Fermi level sta
 equilibrium stays equilibrium (zero current) and the result converges with the mesh (a boundary
 condition, not a one-edge dip; an earlier version shifted the densities the edge fluxes saw and
 its effect vanished as the first cell shrank).
+
+Single-carrier devices (``carriers="electrons"`` or ``"holes"``, the unipolar model of a resistor or
+an electron-only / hole-only device): the other carrier does not exist -- its density, currents and
+contact terms are zero, there is no recombination (it needs both), and its quasi-Fermi potential is
+left out of the Newton system (2 unknowns per semiconductor node instead of 3; a conductor node
+keeps both slots, its potential and the tie). Ohmic contacts keep the two-carrier neutral psi, so
+a doped contact region holds its majority density N_D (n_i in undoped material).
 """
 from __future__ import annotations
 
@@ -38,7 +45,7 @@ import numpy as np
 
 from ..constants import T0, eps0, k_B, q, thermal_voltage
 from ..delaunay import check_box_method
-from ..errors import InputError, check_finite
+from ..errors import InputError, check_choice, check_finite
 from ..materials import validate_electrical
 from ..regions import TaggedMesh
 from .contacts import Contact
@@ -46,6 +53,8 @@ from .eafe import EdgeGeometry, boundary_face_areas, edge_geometry
 from .heterointerface import Split, split_nodes
 from .mobility import MOBILITY
 from .recombination import MECHANISMS, Coefficients, active
+
+CARRIERS = ("both", "electrons", "holes")      # the carriers a device solves for (module doc)
 from .statistics import STATISTICS
 
 
@@ -110,6 +119,15 @@ class Device:
     field_dependent_mobility: bool
     params: Parameters
     constraints: object = None      # fem_cqd.electrical.system.Constraints (set by build_device)
+    carriers: str = "both"          # one of CARRIERS (module doc)
+
+    @property
+    def has_electrons(self) -> bool:
+        return self.carriers != "holes"
+
+    @property
+    def has_holes(self) -> bool:
+        return self.carriers != "electrons"
 
     # --- temperature-dependent values, forwarded -------------------------------------------
     @property
@@ -310,7 +328,7 @@ def parameters(dev: Device, T) -> Parameters:
 
 
 def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_dependent_mobility=True,
-                 net_doping=None, image_force_lowering=(), thermionic_interfaces=()) -> Device:
+                 net_doping=None, image_force_lowering=(), thermionic_interfaces=(), carriers="both") -> Device:
     """Validate the inputs, set up the geometry and physics, and the parameters at ``T_K``.
 
     Parameters
@@ -331,6 +349,8 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
         the injection barriers are lowered by the image force (module doc).
     thermionic_interfaces : :class:`~.heterointerface.ThermionicInterface` records: heterointerfaces
         whose quasi-Fermi levels may jump, tied by thermionic emission (default: continuous).
+    carriers : "both" (default), or "electrons" / "holes" for a single-carrier device (module doc;
+        no recombination, so ``recombination`` may not name mechanisms).
     """
     if not isinstance(tmesh, TaggedMesh):
         raise InputError("tmesh", type(tmesh).__name__, "a fem_cqd TaggedMesh")
@@ -396,8 +416,12 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
     density_dependent = any(MOBILITY[nm].density_dependent for nm, _ in mob)
 
     # recombination switches
-    on = [set(MECHANISMS) for _ in mats]
+    check_choice("carriers", carriers, CARRIERS)
+    on = [set(MECHANISMS) if carriers == "both" else set() for _ in mats]
     if recombination is not None:
+        if carriers != "both" and any(tuple(m) for m in dict(recombination).values()):
+            raise InputError("recombination", dict(recombination), f"no mechanisms with carriers={carriers!r} "
+                             "(recombination needs both carriers)")
         for rname, mechs in dict(recombination).items():
             ri = tmesh.region_index(rname)
             mechs = tuple(mechs)
@@ -471,7 +495,8 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
                  node_semi=node_semi, node_wf=node_wf, node_rep=node_rep, contact_nodes=contact_nodes,
                  contact_node_kind=contact_kind, schottky=schottky,
                  field_dependent=bool(field_models),
-                 density_dependent=density_dependent, field_dependent_mobility=fd, params=placeholder)
+                 density_dependent=density_dependent, field_dependent_mobility=fd, params=placeholder,
+                 carriers=carriers)
     dev = dev.at_temperature(T_node)
     dev = dataclasses.replace(dev, mechanisms=active(dev.params.recomb))
     from .system import build_constraints, jacobian_layout

@@ -207,6 +207,8 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
             el, ho = _carriers(dev, S, pe, fn, fp, VT)
             Ln, Lp = el.L, ho.L
             n, p = np.exp(Ln), np.exp(Lp)
+        n = n if dev.has_electrons else np.zeros_like(n)               # a single-carrier device: the other is 0
+        p = p if dev.has_holes else np.zeros_like(p)
         vol = g.vol[:, S]
         # charge
         acc(3 * t, -q * vol * (p - n + dev.net_doping[S]))
@@ -220,19 +222,22 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
         F = dF = None
         if dev.field_dependent:
             F, dF = field_magnitude(gradS, pe)
-        mu_n, dmun_dF, dmun_dL = _mobility(dev, dev.mobility_n, par.mu_n0[S], dev.gamma_n[S], dev.sigma_n[S],
-                                           dev.Nc[S], S, F, 0.5 * (Ln[IA] + Ln[IB]))
-        mu_p, dmup_dF, dmup_dL = _mobility(dev, dev.mobility_p, par.mu_p0[S], dev.gamma_p[S], dev.sigma_p[S],
-                                           dev.Nv[S], S, F, 0.5 * (Lp[IA] + Lp[IB]))
-        # edge currents
+        # mobilities and edge currents of the carriers the device has (zero for the other)
         a, b = g.ea[:, S], g.eb[:, S]
         c = g.weight[:, S] * q * VT
         dpsi = psi[b] - psi[a]
         dense = dev.field_dependent
-        In, Dn = _edge_currents(T, a, b, t, 1, el, electron_current, c * mu_n, dpsi, (phin[a] - phin[b]) / VT, VT,
-                            mu_n, dmun_dF, dF, dmun_dL, dense)
-        Ip, Dp = _edge_currents(T, a, b, t, 2, ho, hole_current, c * mu_p, dpsi, (phip[a] - phip[b]) / VT, VT,
-                            mu_p, dmup_dF, dF, dmup_dL, dense)
+        mu_n, mu_p, In, Ip, Dn, Dp = (np.zeros((3, ns)) for _ in range(6))
+        if dev.has_electrons:
+            mu_n, dmun_dF, dmun_dL = _mobility(dev, dev.mobility_n, par.mu_n0[S], dev.gamma_n[S], dev.sigma_n[S],
+                                               dev.Nc[S], S, F, 0.5 * (Ln[IA] + Ln[IB]))
+            In, Dn = _edge_currents(T, a, b, t, 1, el, electron_current, c * mu_n, dpsi, (phin[a] - phin[b]) / VT,
+                                    VT, mu_n, dmun_dF, dF, dmun_dL, dense)
+        if dev.has_holes:
+            mu_p, dmup_dF, dmup_dL = _mobility(dev, dev.mobility_p, par.mu_p0[S], dev.gamma_p[S], dev.sigma_p[S],
+                                               dev.Nv[S], S, F, 0.5 * (Lp[IA] + Lp[IB]))
+            Ip, Dp = _edge_currents(T, a, b, t, 2, ho, hole_current, c * mu_p, dpsi, (phip[a] - phip[b]) / VT,
+                                    VT, mu_p, dmup_dF, dF, dmup_dL, dense)
         acc(3 * a + 1, In); acc(3 * b + 1, -In)
         acc(3 * a + 2, Ip); acc(3 * b + 2, -Ip)
         # recombination
@@ -271,8 +276,10 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True):
             Lsn, _, dsn, Lsp, _, dsp = dev.log_densities(el, psi[fnod], phin[fnod], phip[fnod], VT, par.s_n[el],
                                                          par.s_p[el], s["groups"])
             nn, pp = np.exp(Lsn), np.exp(Lsp)
-        kn = q * s["v_n"] * A
-        kp = q * s["v_p"] * A
+        nn = nn if dev.has_electrons else np.zeros_like(nn)            # a single-carrier device: no
+        pp = pp if dev.has_holes else np.zeros_like(pp)                # density and no exchange of the other
+        kn = q * s["v_n"] * A * dev.has_electrons
+        kp = q * s["v_p"] * A * dev.has_holes
         bn[name] = -kn * (nn - n0)
         bp[name] = kp * (pp - p0)
         rb += np.bincount((3 * fnod + 1).ravel(), bn[name].ravel(), minlength=3 * N)

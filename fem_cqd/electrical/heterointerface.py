@@ -156,6 +156,9 @@ def interface_currents(dev, psi, phin, phip, T=None):
     a, b = sp_.a, sp_.b
     out = []
     for off, elem, groups, v in ((1, sp_.elem_n, sp_.groups_n, sp_.v_n), (2, sp_.elem_p, sp_.groups_p, sp_.v_p)):
+        if not (dev.has_electrons if off == 1 else dev.has_holes):     # a single-carrier device
+            out.append(np.zeros(a.size))
+            continue
         VT = par.VT[elem]
         dens, ddens = [], []
         for side in (a, b):

@@ -106,9 +106,12 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     clip = _fermi_bounds(dev, voltages, driven)
     clip(z)
     absent = None
+    solved = _solved(dev, z.size) if subset is None else subset
     for it in range(1, maxit + 1):
         with np.errstate(over="ignore", invalid="ignore"):
             F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets)
+        if solved is not None:
+            F = _only(F, solved)                     # rows not solved for (frozen unknowns) do not count
         if not np.all(np.isfinite(F)) or not np.all(np.isfinite(J.data)):
             raise _Failed("non-finite residual")
         worst = float(np.max(np.abs(F))) if F.size else 0.0
@@ -122,18 +125,14 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
             F_full = F
             J, F = _held(J, F, absent)
         try:
-            if subset is not None:
-                dz = np.zeros_like(z)
-                dz[subset] = linear.solve(J[subset][:, subset].tocsr(), F[subset])
-            else:
-                dz = linear.solve(J, F)
+            dz = _solve_on(linear, J, F, solved)
         except SingularJacobian as exc:
             raise _Failed(f"singular Jacobian ({exc})") from None
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
         quiet = _pinned_and_balanced(clip.pinned(z, dz), F, fl)
         size = float(np.max(np.where(quiet, 0.0, np.abs(dz)))) if dz.size else 0.0
-        z = z + _damped(dev, dz, c, subset is not None)
+        z = z + _only(_damped(dev, dz, c, subset is not None), solved)
         clip(z)
         if absent is not None:
             _merge(dev, z, absent)
@@ -143,6 +142,36 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
                 return z, it
             absent = absent[absent % 3 != wrong]          # that carrier is solved for from here on
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
+
+
+def _solved(dev: Device, size: int):
+    """Indices of z solved for in a single-carrier device (``Device.carriers``): all but the absent
+    carrier's quasi-Fermi potentials at non-conductor nodes (a conductor node's phi slot is its
+    potential); None for a two-carrier device (everything)."""
+    if dev.carriers == "both":
+        return None
+    off = 2 if dev.carriers == "electrons" else 1
+    keep = np.ones(size, bool)
+    keep[3 * np.flatnonzero(~dev.node_cond) + off] = False
+    return np.flatnonzero(keep)
+
+
+def _only(v, idx):
+    """``v`` with the entries outside ``idx`` zeroed (``idx`` None: unchanged)."""
+    if idx is None:
+        return v
+    out = np.zeros_like(v)
+    out[idx] = v[idx]
+    return out
+
+
+def _solve_on(linear: JacobianSolver, J, F, idx):
+    """J dz = F on the unknowns ``idx`` (rows and columns; None: all), dz = 0 elsewhere."""
+    if idx is None:
+        return linear.solve(J, F)
+    dz = np.zeros(F.size)
+    dz[idx] = linear.solve(J[idx][:, idx].tocsr(), F[idx])
+    return dz
 
 
 def _damped(dev: Device, dz, c, psi_only=False):
@@ -340,7 +369,7 @@ def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets, negligibl
     N3 = 3 * dev.n_nodes
     b[N3:] = dtargets
     J, b = _held(J, b, _absent(dev, fl, negligible))
-    return linear.solve(J, -b)
+    return _solve_on(linear, J, -b, _solved(dev, z.size))
 
 
 def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_currents, min_step, max_steps,
