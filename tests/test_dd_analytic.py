@@ -1,12 +1,9 @@
 """Drift-diffusion against analytic limits (small sizes of benchmarks/dd_analytic.py)."""
-import os
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
-import dd_analytic as bench  # noqa: E402
+import dd_analytic as bench
 
 
 @pytest.mark.parametrize("kind", ["conductor", "semiconductor"])

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCH))
 
 dd = pytest.importorskip("devsim_diode")
 

@@ -1,8 +1,6 @@
 """Thermionic emission at heterointerfaces (fem_cqd.electrical.heterointerface), DESIGN.md rung 13:
 equilibrium exact, the continuous limit, Richardson's law, the axis, the Jacobian, conservation and
 energy, an independent solve_bvp reference, bad input."""
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
-import _hetero_bvp as hb  # noqa: E402
+import _hetero_bvp as hb
 
 REF = hb.EXAMPLE
 

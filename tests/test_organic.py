@@ -14,8 +14,6 @@ small versions of the device rows of benchmarks/organic_analytic.py).
 """
 import dataclasses
 import math
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -30,8 +28,7 @@ from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate, terminal_currents
 from fem_cqd.errors import InputError
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
-import _organic_bvp as ob  # noqa: E402
+import _organic_bvp as ob
 
 VT300 = k_B * 300.0 / q
 BIASES = (1.0, 2.0, 4.0)

@@ -1,7 +1,5 @@
 """Carrier statistics (Boltzmann, Fermi-Dirac 1/2, Gauss-Fermi) against mpmath, their limits, the
 inverse and bad input (small sizes of benchmarks/organic_analytic.py)."""
-import os
-import sys
 import warnings
 
 import numpy as np
@@ -9,11 +7,10 @@ import pytest
 
 mpmath = pytest.importorskip("mpmath")
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
-import organic_analytic as bench  # noqa: E402
+import organic_analytic as bench
 
-from fem_cqd.electrical import statistics as st  # noqa: E402
-from fem_cqd.errors import InputError  # noqa: E402
+from fem_cqd.electrical import statistics as st
+from fem_cqd.errors import InputError
 
 ETAS = [-60.0, -33.0, -17.0, -8.0, -3.0, -1.0, 0.0, 0.5, 2.0, 6.0, 20.0]
 SS = [0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0]

@@ -2,24 +2,21 @@
 from __future__ import annotations
 
 import math
-import os
-import sys
 
 import numpy as np
 import pytest
 import skfem
 from skfem.helpers import dot, grad
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 
-import thermal_analytic as ta  # noqa: E402
+import thermal_analytic as ta
 
-from fem_cqd import analytic  # noqa: E402
-from fem_cqd import thermal as th  # noqa: E402
-from fem_cqd.thermal.assembly import _boundary_terms  # noqa: E402
-from fem_cqd.errors import InputError, ThermalConvergenceError  # noqa: E402
-from fem_cqd.materials import Material  # noqa: E402
-from fem_cqd.regions import TaggedMesh  # noqa: E402
+from fem_cqd import analytic
+from fem_cqd import thermal as th
+from fem_cqd.thermal.assembly import _boundary_terms
+from fem_cqd.errors import InputError, ThermalConvergenceError
+from fem_cqd.materials import Material
+from fem_cqd.regions import TaggedMesh
 
 GEOS = ("planar", "axisymmetric")
 
