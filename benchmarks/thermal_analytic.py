@@ -34,6 +34,7 @@ from _report import report, row  # noqa: E402
 
 from fem_cqd import analytic  # noqa: E402
 from fem_cqd import thermal as th  # noqa: E402
+from fem_cqd.p1 import areas  # noqa: E402
 from fem_cqd.materials import Material  # noqa: E402
 from fem_cqd.regions import TaggedMesh  # noqa: E402
 
@@ -87,8 +88,7 @@ def _l2_error(tm: TaggedMesh, T: np.ndarray, exact) -> float:
     m = tm.mesh
     t = m.t
     err2 = ref2 = 0.0
-    area = 0.5 * np.abs((m.p[0, t[1]] - m.p[0, t[0]]) * (m.p[1, t[2]] - m.p[1, t[0]])
-                        - (m.p[0, t[2]] - m.p[0, t[0]]) * (m.p[1, t[1]] - m.p[1, t[0]]))
+    area = areas(m.p, t)
     for i, j in ((0, 1), (1, 2), (0, 2)):
         xm = 0.5 * (m.p[0, t[i]] + m.p[0, t[j]])
         ym = 0.5 * (m.p[1, t[i]] + m.p[1, t[j]])

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import skfem
 
-from .errors import InputError, check_triangles
+from .errors import InputError
+from .p1 import doubled_areas
 from .regions import TaggedMesh, facet_index
 
 #: a per-region edge weight counts as negative below -RELATIVE_TOLERANCE x the largest |cot/2| of its
@@ -89,7 +90,7 @@ def _edge_groups(p, t, region):
 def box_violations(tmesh: TaggedMesh) -> list[Violation]:
     """Every (edge, region) whose weight W(e, R) is negative (module doc), most negative first."""
     p, t = tmesh.mesh.p, tmesh.mesh.t
-    check_triangles(p, t, "mesh")                 # a zero-area triangle has no angles to check
+    doubled_areas(p, t, "mesh")                 # a zero-area triangle has no angles to check
     uniq, inverse, total, sc, elem = _edge_groups(p, t, tmesh.element_region)
     bad = np.flatnonzero(total < -RELATIVE_TOLERANCE * sc)
     out = []

@@ -79,42 +79,6 @@ def check_choice(field: str, value: Any, allowed: tuple | list | set) -> Any:
     return value
 
 
-#: a triangle whose doubled area is at most this fraction of its longest edge squared is
-#: degenerate: its P1 gradients (1/area) have lost all but ~4 of double precision's 16 digits, and
-#: at zero area they are inf/NaN. Real meshes stay far above it (the lim2018 meshes: >= 2e-6).
-DEGENERATE_TRIANGLE_RATIO = 1e-12
-
-
-def check_triangles(p: Any, t: Any, field: str = "mesh") -> np.ndarray:
-    """Return the signed doubled areas ``2A`` (ne,) of triangles ``t`` (3, ne) on nodes ``p`` (2, N).
-
-    Raises an InputError naming the first degenerate (zero- or near-zero-area) element, its nodes
-    and their coordinates, so no solver divides by a zero area and returns NaN. Shared by the heat
-    solver and drift-diffusion's edge geometry.
-    """
-    p = np.asarray(p, dtype=float)
-    t = np.asarray(t)
-    if p.ndim != 2 or p.shape[0] != 2 or t.ndim != 2 or t.shape[0] != 3:
-        raise InputError(f"{field} (p, t)", f"shapes {p.shape}, {t.shape}", "p (2, N) node coordinates, t (3, ne) triangles")
-    if not np.all(np.isfinite(p)):
-        bad = int(np.flatnonzero(~np.all(np.isfinite(p), axis=0))[0])
-        raise InputError(f"{field} node {bad} coordinates", p[:, bad].tolist(), "finite coordinates (no NaN or infinity)")
-    x, y = p[0][t], p[1][t]
-    X, Y = x - x[0], y - y[0]
-    area2 = X[1] * Y[2] - X[2] * Y[1]
-    h2 = np.max(np.stack([X[1] ** 2 + Y[1] ** 2, X[2] ** 2 + Y[2] ** 2,
-                          (X[2] - X[1]) ** 2 + (Y[2] - Y[1]) ** 2]), axis=0)
-    bad = np.flatnonzero(~(np.abs(area2) > DEGENERATE_TRIANGLE_RATIO * h2))
-    if bad.size:
-        e = int(bad[0])
-        nodes = [int(v) for v in t[:, e]]
-        coords = ", ".join(f"({p[0, v]:.6g}, {p[1, v]:.6g})" for v in nodes)
-        more = f" ({bad.size} degenerate elements in all)" if bad.size > 1 else ""
-        raise InputError(f"{field} element {e}", f"nodes {nodes} at (x, y) = {coords} m, area {abs(area2[e]) / 2:.3g} m^2{more}",
-                         f"triangles of non-zero area (2 x area > {DEGENERATE_TRIANGLE_RATIO:g} x longest edge^2)")
-    return area2
-
-
 def check_range(field: str, value: Any, lo: float, hi: float, unit: str, why: str = "") -> float:
     """Return ``float(value)`` if finite and ``lo <= value <= hi``, else raise naming the range.
 

@@ -29,6 +29,7 @@ import numpy as np
 from .constants import q
 from .electrical.eafe import voronoi_volumes
 from .errors import InputError
+from .p1 import areas
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,7 @@ class FilmColumns:
         y = p[1][tf]
         mid = 0.5 * (y.min() + y.max())
         cross = (y.min(axis=0) <= mid) & (y.max(axis=0) >= mid)
-        x = p[0][tf]
-        area = 0.5 * np.abs((x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0]))
-        w = np.where(cross, area, 0.0)
+        w = np.where(cross, areas(p, tf), 0.0)
         # each crossing element counts once for every column it touches
         touch = np.zeros((self.x_m.size, tf.shape[1]))
         touch[self.column, np.arange(tf.shape[1])[None, :].repeat(3, axis=0)] = 1.0

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError, check_positive, check_range, check_triangles
+from .errors import InputError, check_positive, check_range
+from .p1 import measures
 from .limits import MAX_CURRENT_DENSITY_A_PER_CM2, MAX_VOLTAGE_V
 from .mesh import DeviceMesh
 
@@ -20,11 +21,7 @@ UM = 1e-6
 
 def element_volumes(tmesh) -> np.ndarray:
     """Area of each element (planar, per metre of depth) or its volume of revolution 2 pi r_c A."""
-    p, t = tmesh.mesh.p, tmesh.mesh.t
-    area = 0.5 * np.abs(check_triangles(p, t, "tmesh"))
-    if tmesh.geometry == "axisymmetric":
-        return 2 * np.pi * p[0][t].mean(axis=0) * area
-    return area
+    return measures(tmesh.mesh.p, tmesh.mesh.t, tmesh.geometry == "axisymmetric", "tmesh")
 
 
 def aperture_area(dm: DeviceMesh) -> float:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, check_positive
+from .p1 import areas
 from .regions import TaggedMesh
 from .files import atomic_write
 from .results import read_vtu
@@ -136,8 +137,7 @@ def field_map(tmesh: TaggedMesh, values: np.ndarray, png: str | Path, *, title: 
 
 def _cell_to_nodes(p: np.ndarray, t: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Area-weighted average at each node of the per-element values ``v`` of its elements."""
-    d1, d2 = p[:, t[1]] - p[:, t[0]], p[:, t[2]] - p[:, t[0]]
-    w = np.broadcast_to(0.5 * np.abs(d1[0] * d2[1] - d1[1] * d2[0]), t.shape)
+    w = np.broadcast_to(areas(p, t), t.shape)
     total = np.bincount(t.ravel(), (w * v).ravel(), minlength=p.shape[1])
     return total / np.maximum(np.bincount(t.ravel(), w.ravel(), minlength=p.shape[1]), 1e-300)
 

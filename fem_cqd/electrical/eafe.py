@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import q
-from ..errors import check_triangles
+from ..p1 import gradients, doubled_areas
 from .bernoulli import bernoulli, bernoulli_derivative
 
 #: local edge k joins local vertices LOCAL_EDGES[k] and is opposite vertex k
@@ -120,15 +120,10 @@ def voronoi_volumes(x: np.ndarray, y: np.ndarray, axisymmetric: bool = False) ->
 def edge_geometry(p: np.ndarray, t: np.ndarray, axisymmetric: bool = False) -> EdgeGeometry:
     """EAFE weights and lumped volumes of a triangle mesh (``p`` (2, N) metres, ``t`` (3, ne))."""
     t = np.asarray(t)
-    check_triangles(p, t, "mesh")                            # zero-area elements would give NaN
+    det = doubled_areas(p, t, "mesh")                        # zero-area elements refused (they would give NaN)
     x, y = p[0][t], p[1][t]                                  # (3, ne)
-    # barycentric gradients: grad lambda_k = (y_{k+1} - y_{k+2}, x_{k+2} - x_{k+1}) / (2A)
-    i1, i2 = [1, 2, 0], [2, 0, 1]
-    dx = x[i2] - x[i1]
-    dy = y[i1] - y[i2]
-    det = (x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0])
     area = 0.5 * np.abs(det)
-    grad = np.stack([dy, dx]) / det                          # (2, 3, ne)
+    grad = gradients(p, t, det)                              # (2, 3, ne)
     ia = np.array([e[0] for e in LOCAL_EDGES])
     ib = np.array([e[1] for e in LOCAL_EDGES])
     weight = -area * np.einsum("dke,dke->ke", grad[:, ia], grad[:, ib])

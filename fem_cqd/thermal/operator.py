@@ -31,7 +31,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..constants import T0
-from ..errors import ThermalConvergenceError, InputError, check_finite, check_positive, check_triangles
+from ..errors import ThermalConvergenceError, InputError, check_finite, check_positive
+from ..p1 import doubled_areas, gradients
 from ..regions import TaggedMesh
 
 _TWO_PI = 2.0 * math.pi
@@ -77,12 +78,9 @@ class ThermalMesh:
         self.boundary_resistance = dict(boundary_resistance or {})
 
         # --- element geometry ---
-        x, y = p[0][t], p[1][t]                       # (3, ne)
-        b = np.stack([y[1] - y[2], y[2] - y[0], y[0] - y[1]])
-        c = np.stack([x[2] - x[1], x[0] - x[2], x[1] - x[0]])
-        check_triangles(p, t, "tagged_mesh")             # refuses zero-area elements, naming them
-        area2 = x[0] * b[0] + x[1] * b[1] + x[2] * b[2]   # 2A, positive for counter-clockwise
-        self.b, self.c = b / area2, c / area2            # grad phi_i = (b_i, c_i)
+        x = p[0][t]                                   # (3, ne)
+        area2 = doubled_areas(p, t, "tagged_mesh")       # refuses zero-area elements, naming them
+        self.b, self.c = gradients(p, t, area2)          # grad phi_i = (b_i, c_i)
         self.area = np.abs(area2) / 2
         if self.axisymmetric:
             rsum = x.sum(axis=0)
