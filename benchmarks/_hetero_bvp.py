@@ -256,7 +256,8 @@ def fem_bilayer(v, sigma=0.08, geometry="planar", hmax=0.5e-9, h0=0.02e-9, ratio
     "top" (cathode); a :class:`~fem_cqd.electrical.ThermionicInterface` A/B with ``v_p_m_per_s = v``
     (None: continuous quasi-Fermi levels). Electrons are absent (LUMO 2.0 eV, mobility 1e-10 cm^2/Vs)."""
     from fem_cqd.electrical import Contact, ThermionicInterface, build_device
-    from fem_cqd.electrical.examples import graded, material
+    from fem_cqd.electrical.examples import material
+    from fem_cqd.grading import graded_points
     from fem_cqd.custom_mesh import tensor_mesh
     P = dict(EXAMPLE, **(params or {}))
     LA, LB = P["L_A"], P["L_B"]
@@ -270,7 +271,7 @@ def fem_bilayer(v, sigma=0.08, geometry="planar", hmax=0.5e-9, h0=0.02e-9, ratio
             "ca": material("ca", "conductor", conductivity_S_per_m=1e7, work_function_eV=P["W_c"])}
 
     def both_faces(x0, L):
-        half = graded(0.0, L / 2, h0, ratio, hmax)
+        half = graded_points(0.0, L / 2, h0, ratio, hmax)
         return x0 + np.unique(np.r_[half, L - half[::-1]])
     y = np.unique(np.r_[-5e-9, -2.5e-9, both_faces(0.0, LA), both_faces(LA, LB), LA + LB + 2.5e-9, LA + LB + 5e-9])
     x = [0.0, width] if geometry == "planar" else np.linspace(0.0, width, 4)

@@ -303,7 +303,8 @@ def fem_hole_only(ref: HoleOnlyDevice, h0=0.01e-9, ratio=1.1, hmax=0.5e-9, image
     contacts "bottom" (anode) and "top" (cathode). Electrons are absent: LUMO 2.0 eV (>= 2 eV below
     both work functions) and mobility 1e-10 cm^2/Vs; no recombination."""
     from fem_cqd.electrical import Contact, build_device
-    from fem_cqd.electrical.examples import graded, material
+    from fem_cqd.electrical.examples import material
+    from fem_cqd.grading import graded_points
     from fem_cqd.custom_mesh import tensor_mesh
     L = ref.L
     org = dict(relative_permittivity=ref.eps / eps0, lumo_eV=2.0, homo_eV=ref.E_H, Nc_per_cm3=ref.N0 * 1e-6,
@@ -314,7 +315,7 @@ def fem_hole_only(ref: HoleOnlyDevice, h0=0.01e-9, ratio=1.1, hmax=0.5e-9, image
     mats = {"anode": material("anode", "conductor", conductivity_S_per_m=1e7, work_function_eV=ref.W_a),
             "org": material("org", **org),
             "cathode": material("cathode", "conductor", conductivity_S_per_m=1e7, work_function_eV=ref.W_c)}
-    half = graded(0.0, L / 2, h0, ratio, hmax)
+    half = graded_points(0.0, L / 2, h0, ratio, hmax)
     y = np.unique(np.r_[-contact_thickness, -contact_thickness / 2, half, L - half[::-1], L + contact_thickness / 2,
                         L + contact_thickness])
     tm = tensor_mesh([0.0, width], y, lambda xc, yc: np.where(yc < 0, "anode", np.where(yc < L, "org", "cathode")),

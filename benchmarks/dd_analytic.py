@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from fem_cqd.constants import eps0, q, thermal_voltage                      # noqa: E402
 from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_equilibrium  # noqa: E402
-from fem_cqd.electrical.examples import graded, material, silicon  # noqa: E402
+from fem_cqd.electrical.examples import material, silicon  # noqa: E402
+from fem_cqd.grading import graded_points  # noqa: E402
 from fem_cqd.custom_mesh import tensor_mesh, with_boundary  # noqa: E402
 
 VT = thermal_voltage(300.0)
@@ -57,10 +58,10 @@ def disc_contact(n_r=60, ratio=1.12):
     rho = 1.0 / 10.0
     mat = material("M", "conductor", conductivity_S_per_m=10.0, work_function_eV=4.5)
     h0 = a / n_r * 2
-    inner = a - graded(0, a, h0 / 8, ratio, h0)[::-1]
-    outer = a + graded(0, D - a, h0 / 8, ratio)
+    inner = a - graded_points(0, a, h0 / 8, ratio, h0)[::-1]
+    outer = a + graded_points(0, D - a, h0 / 8, ratio)
     r = np.unique(np.r_[inner, outer])
-    z = D - graded(0, D, h0 / 8, ratio)[::-1]
+    z = D - graded_points(0, D, h0 / 8, ratio)[::-1]
     tm = tensor_mesh(r, z, lambda x, y: "M", {"M": mat}, geometry="axisymmetric")
     tm = with_boundary(tm, "disc", lambda p: (p[1] > D - 1e-12) & (p[0] <= a + 1e-12))
     dev = build_device(tm, [Contact("disc"), Contact("bottom")])
@@ -81,7 +82,7 @@ def _sclc_material(gamma=0.0):
 
 def sclc_mesh_y(h0=5e-12, ratio=1.02):
     L = SCLC["L"]
-    half = graded(0, L / 2, h0, ratio)
+    half = graded_points(0, L / 2, h0, ratio)
     return np.unique(np.r_[half, L - half[::-1]])
 
 
@@ -166,7 +167,7 @@ def mott_gurney(V):
 def pn_diode_rows(row):
     """Abrupt Si pn junction, N_A = N_D = 1e17 cm^-3, 5 um bases, ohmic contacts (short base)."""
     W, N = 5e-6, 1e23
-    half = graded(0, W, 2e-9, 1.08, W / 40)
+    half = graded_points(0, W, 2e-9, 1.08, W / 40)
     x = np.unique(np.r_[W - half[::-1], W + half])
     eps = 11.7 * eps0
     ni2 = 2.8e25 * 1.04e25 * np.exp(-1.12 / VT)
@@ -221,7 +222,7 @@ def spreading(n_x=1.06, V=0.25):
                     Nc_per_cm3=1e19, Nv_per_cm3=1e19, mu_n_cm2_per_Vs=100.0, mu_p_cm2_per_Vs=1.0,
                     donors_per_cm3=1e19)
     X = 3e-3
-    x = graded(0, X, 2e-7, n_x, 2e-5)
+    x = graded_points(0, X, 2e-7, n_x, 2e-5)
     y = np.r_[np.linspace(0, t_semi, 5), t_semi + np.linspace(0, t_sheet, 5)[1:]]
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < t_semi, "nlayer", "ITOish"),
                      {"nlayer": semi, "ITOish": sheet})

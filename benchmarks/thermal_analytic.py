@@ -34,6 +34,7 @@ from _report import report, row  # noqa: E402
 
 from fem_cqd import analytic  # noqa: E402
 from fem_cqd import thermal as th  # noqa: E402
+from fem_cqd.grading import graded_points  # noqa: E402
 from fem_cqd.p1 import areas  # noqa: E402
 from fem_cqd.materials import Material  # noqa: E402
 from fem_cqd.regions import TaggedMesh  # noqa: E402
@@ -47,22 +48,6 @@ MAT = Material("solid", "insulator", K, RHO_C / 2000.0, 2000.0)
 # ---------------------------------------------------------------------------------------------
 # meshes
 # ---------------------------------------------------------------------------------------------
-def graded(x0: float, x1: float, h0: float, growth: float, h_max: float | None = None) -> np.ndarray:
-    """Points from x0 to x1 (either direction): first step h0, growing by ``growth``, capped at h_max."""
-    sign = 1.0 if x1 > x0 else -1.0
-    length = abs(x1 - x0)
-    pts, s, h = [0.0], 0.0, h0
-    while s + h < length * (1 - 1e-9):
-        s += h
-        pts.append(s)
-        h = h * growth if h_max is None else min(h * growth, h_max)
-    if length - pts[-1] < 0.3 * h and len(pts) > 1:
-        pts[-1] = length
-    else:
-        pts.append(length)
-    return x0 + sign * np.asarray(pts)
-
-
 def joined(*parts) -> np.ndarray:
     return np.unique(np.round(np.concatenate(parts), 15))
 
@@ -114,7 +99,7 @@ def slab_exact(n: int = 30) -> list[dict]:
     """
     L, Q = 1e-3, 1e9
     rows = []
-    y = graded(0.0, L, L / (4 * n), 1.08)
+    y = graded_points(0.0, L, L / (4 * n), 1.08)
     xs = np.array([0.0, 0.2e-3, 0.5e-3, 1e-3])
     for geo in ("planar", "axisymmetric"):
         tm = tagged(xs, y, geo, {"bottom": lambda p: p[1] < 1e-12})
@@ -166,8 +151,8 @@ def convergence(levels=(8, 16, 32, 64)) -> list[dict]:
 
 
 def _disc_mesh(a: float, far: float, h_edge: float, growth: float) -> TaggedMesh:
-    r = joined(graded(a, 0.0, h_edge, growth, a / 15), graded(a, far, h_edge, growth))
-    z = graded(0.0, -far, h_edge, growth)[::-1]
+    r = joined(graded_points(0.0, a, h_edge, growth, a / 15, "end"), graded_points(a, far, h_edge, growth))
+    z = graded_points(-far, 0.0, h_edge, growth, None, "end")
     return tagged(r, z, "axisymmetric", {
         "disc": lambda p: (p[1] > -1e-15) & (p[0] < a + 1e-15),
         "far": lambda p: (p[1] < -far + 1e-12 * far) | (p[0] > far - 1e-12 * far),
@@ -212,7 +197,7 @@ def step_flux(t1: float = 1e-6, decades: int = 3, h0_factor: float = 1 / 20, dt_
     out = {}
     for dfac in (depth_factor, 2 * depth_factor):
         depth = dfac * np.sqrt(alpha * t_end)
-        y = graded(0.0, -depth, s1 * h0_factor, growth)[::-1]
+        y = graded_points(-depth, 0.0, s1 * h0_factor, growth, None, "end")
         tm = tagged(np.array([0.0, s1]), y, "planar", {"top": lambda p: p[1] > -1e-15,
                                                         "bottom": lambda p: p[1] < -depth * (1 - 1e-12)})
         grid = th.time_grid(t_end, t1 * dt_factor, steps_per_level=10, growth=2.0, include=times)
@@ -239,8 +224,9 @@ def stripe(w: float = 10e-6, h_over_w: float = 100.0, h_edge_factor: float = 1 /
     res = {}
     for lf in (lateral_factor, 2 * lateral_factor):
         X = lf * h
-        x = joined(graded(w / 2, 0.0, w * h_edge_factor, growth, w / 20), graded(w / 2, X, w * h_edge_factor, growth))
-        y = graded(0.0, -h, w * h_edge_factor, growth)[::-1]
+        x = joined(graded_points(0.0, w / 2, w * h_edge_factor, growth, w / 20, "end"),
+                   graded_points(w / 2, X, w * h_edge_factor, growth))
+        y = graded_points(-h, 0.0, w * h_edge_factor, growth, None, "end")
         tm = tagged(x, y, "planar", {"stripe": lambda p: (p[1] > -1e-15) & (p[0] < w / 2 + 1e-15),
                                       "sink": lambda p: p[1] < -h * (1 - 1e-12)})
         st = th.solve_steady(tm, {"sink": th.Dirichlet(T_SINK)}, surface_flux={"stripe": q})

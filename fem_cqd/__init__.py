@@ -9,7 +9,8 @@ from .custom_mesh import strip_mesh, tensor_mesh, with_boundary
 from .errors import (ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError,
                      ThermalConvergenceError, TransientConvergenceError)
 from .materials import Material, load_library
-from .mesh import DeviceMesh, MeshOptions, build_mesh, graded_points, load_mesh, save_mesh
+from .grading import graded_points
+from .mesh import DeviceMesh, MeshOptions, build_mesh, load_mesh, save_mesh
 from .probes import history, probe
 from .qd_profile import qd_film_profile
 from .regions import TaggedMesh

@@ -13,7 +13,7 @@ from a stack, these make one from coordinates:
 - :func:`with_boundary`: one more named boundary, the boundary facets whose midpoints satisfy a
   predicate (scikit-fem's ``facets_satisfying`` convention).
 
-Graded coordinates: :func:`fem_cqd.mesh.graded_points` (finest at a chosen end). Any other
+Graded coordinates: :func:`fem_cqd.grading.graded_points` (finest at a chosen end). Any other
 scikit-fem ``MeshTri`` (e.g. read by meshio, or gmsh through :func:`fem_cqd.mesh.load_mesh`) is
 tagged with the TaggedMesh constructor directly.
 """

@@ -31,6 +31,7 @@ from .errors import InputError, check_choice, check_positive
 from .materials import MaterialLibrary, load_library
 from .regions import GEOMETRIES, TaggedMesh, facet_index
 from .files import atomic_write, read_mesh_file
+from .grading import graded_points
 from .stack import Stack
 
 NM, UM = 1e-9, 1e-6
@@ -118,38 +119,6 @@ class DeviceMesh:
 
 
 # --- 1D grids -------------------------------------------------------------------------------
-def graded_steps(length: float, h0: float, ratio: float, hmax: float) -> np.ndarray:
-    """Steps that start at ``h0``, grow by ``ratio`` up to ``hmax`` and sum exactly to ``length``."""
-    steps, total, h = [], 0.0, h0
-    while total < length:
-        steps.append(h)
-        total += h
-        h = min(h * ratio, hmax)
-    steps = np.array(steps)
-    if len(steps) > 1 and steps[-1] - (total - length) < 0.5 * steps[-2]:
-        steps = steps[:-1]                       # drop a sliver, stretch the rest
-    return steps * (length / steps.sum())
-
-
-def graded_points(x0: float, x1: float, h0: float, ratio: float, hmax: float, fine_at: str) -> np.ndarray:
-    """Points on [x0, x1] (m) whose spacing is ``h0`` at the ``fine_at`` end ("start", "end", or
-    "both": finest at both ends, coarsest in the middle), grows by ``ratio`` per cell away from it
-    and is capped at ``hmax``; the steps are stretched slightly so that they end exactly at x1
-    (a last sliver under half a cell is merged). ``ratio`` 1 gives uniform cells of about ``h0``."""
-    length = x1 - x0
-    hmax = max(min(hmax, length), h0)
-    if fine_at == "both":
-        half = graded_steps(length / 2, h0, ratio, hmax)
-        steps = np.concatenate([half, half[::-1]])
-    else:
-        steps = graded_steps(length, h0, ratio, hmax)
-        if fine_at == "end":
-            steps = steps[::-1]
-    pts = x0 + np.concatenate([[0.0], np.cumsum(steps)])
-    pts[-1] = x1
-    return pts
-
-
 def _join(*segments: np.ndarray) -> np.ndarray:
     return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
 

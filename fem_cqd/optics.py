@@ -37,6 +37,7 @@ from skfem.helpers import dot, grad
 
 from .errors import InputError, check_choice, check_finite, check_positive
 from .gain import QDParams, threshold_current_density
+from .grading import graded_points
 
 POLARIZATIONS = ("TE", "TM")
 CLADDING_GROWTH = 1.03      # ratio of neighbouring cladding elements
@@ -123,17 +124,6 @@ class Mode:
         return 4.0 * math.pi / self.wavelength_m * self.n_eff.imag
 
 
-def _graded(length: float, h0: float, growth: float, h_cap: float) -> np.ndarray:
-    """Node distances s_1 < ... < s_n = length from an interface; steps h0 * growth^i <= h_cap."""
-    n_grow = math.log(max(h_cap / h0, 1.0)) / math.log(growth)
-    steps = h0 * growth ** np.minimum(np.arange(int(length / h0) + 1), n_grow)
-    s = np.cumsum(steps)
-    s = s[s < length]
-    if s.size and length - s[-1] < 0.5 * h0:   # no sliver element at the far end
-        s = s[:-1]
-    return np.append(s, length)
-
-
 def _mesh(slab: Slab, h_max: float, cladding_m: tuple[float, float]) -> tuple[MeshLine, list]:
     """Uniform elements <= h_max in the layers, graded ones in the claddings.
 
@@ -145,7 +135,7 @@ def _mesh(slab: Slab, h_max: float, cladding_m: tuple[float, float]) -> tuple[Me
                             [slab.interfaces_m[-1] + cladding_m[1]]])
     layers = [np.linspace(a, b, max(2, math.ceil((b - a) / h_max)) + 1)[:-1]
               for a, b in zip(edges[1:-2], edges[2:-1])]
-    below, above = (_graded(c, h_max, CLADDING_GROWTH, c / CLADDING_ELEMENTS) for c in cladding_m)
+    below, above = (graded_points(0.0, c, h_max, CLADDING_GROWTH, c / CLADDING_ELEMENTS)[1:] for c in cladding_m)
     below, above = -below[::-1], edges[-2] + above
     return MeshLine(np.concatenate([below] + layers + [edges[-2:-1], above])), edges
 

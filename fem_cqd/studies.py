@@ -83,7 +83,7 @@ def heat_spot(values: dict, folder: Path) -> dict:
     """Peak and mean rise of a heated spot on a substrate disc (module doc)."""
     from .custom_mesh import tensor_mesh, with_boundary
     from .materials import load_library
-    from .mesh import graded_points
+    from .grading import graded_points
     from .thermal import Dirichlet, solve_steady
 
     v = _values("heat_spot", values, HEAT_SPOT_KEYS)

@@ -10,13 +10,14 @@ import pytest
 
 from fem_cqd.electrical import Contact, build_device, solve_bias
 from fem_cqd.electrical.eafe import edge_geometry
-from fem_cqd.electrical.examples import graded, material, silicon
+from fem_cqd.electrical.examples import material, silicon
+from fem_cqd.grading import graded_points
 from fem_cqd.custom_mesh import tensor_mesh
 
 
 def _diode(geometry, x):
     W = 2e-6
-    half = graded(0, W, 5e-9, 1.15, W / 20)
+    half = graded_points(0, W, 5e-9, 1.15, W / 20)
     y = np.unique(np.r_[W - half[::-1], W + half])
     mats = {"p": silicon("p", acceptors_per_cm3=1e17, tau_s=1e-8), "n": silicon("n", donors_per_cm3=1e17, tau_s=1e-8)}
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < W, "p", "n"), mats, geometry=geometry)
@@ -30,7 +31,7 @@ def _organic(geometry, x):
                    sigma_p_eV=0.1, pf_gamma_p_sqrt_cm_per_V=3e-3)
     anode = material("an", "conductor", conductivity_S_per_m=1e5, work_function_eV=5.2)
     cath = material("ca", "conductor", conductivity_S_per_m=1e5, work_function_eV=4.0)
-    y = np.r_[np.linspace(0, 10e-9, 3), 10e-9 + graded(0, 60e-9, 0.05e-9, 1.2, 3e-9)[1:], 70e-9 + np.linspace(0, 10e-9, 3)[1:]]
+    y = np.r_[np.linspace(0, 10e-9, 3), 10e-9 + graded_points(0, 60e-9, 0.05e-9, 1.2, 3e-9)[1:], 70e-9 + np.linspace(0, 10e-9, 3)[1:]]
     tm = tensor_mesh(x, y, lambda xc, yc: np.where(yc < 10e-9, "an", np.where(yc < 70e-9, "org", "ca")),
                      {"an": anode, "org": org, "ca": cath}, geometry=geometry)
     return tm, build_device(tm, [Contact("bottom"), Contact("top")])
@@ -38,7 +39,7 @@ def _organic(geometry, x):
 
 @pytest.mark.parametrize("build, V", [(_diode, 0.55), (_organic, 4.0)])
 def test_uniform_device_as_a_disc_equals_planar_1d_at_every_node(build, V):
-    x = np.r_[0.0, graded(0, 50e-6, 0.3e-6, 1.6, 10e-6)[1:]]          # non-uniform columns
+    x = np.r_[0.0, graded_points(0, 50e-6, 0.3e-6, 1.6, 10e-6)[1:]]          # non-uniform columns
     tm_p, dev_p = build("planar", x)
     tm_a, dev_a = build("axisymmetric", x)
     sp = solve_bias(dev_p, {"bottom": V})

@@ -5,7 +5,8 @@ import pytest
 
 from fem_cqd.constants import eps0, q, thermal_voltage
 from fem_cqd.electrical import Contact, build_device, ramp, solve_bias, solve_equilibrium
-from fem_cqd.electrical.examples import graded, material, silicon
+from fem_cqd.electrical.examples import material, silicon
+from fem_cqd.grading import graded_points
 from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.system import evaluate
 from fem_cqd.errors import InputError
@@ -16,7 +17,7 @@ EPS = 11.7 * eps0
 
 
 def diode(Na=1e17, Nd=1e17, W=5e-6, tau=None, h_j=2e-9):
-    half = graded(0, W, h_j, 1.08, W / 40)
+    half = graded_points(0, W, h_j, 1.08, W / 40)
     x = np.unique(np.r_[W - half[::-1], W + half])
     mats = {"p": silicon("p", acceptors_per_cm3=Na, tau_s=tau), "n": silicon("n", donors_per_cm3=Nd, tau_s=tau)}
     tm = tensor_mesh(x, [0.0, 1e-7], lambda xc, yc: np.where(xc < W, "p", "n"), mats)

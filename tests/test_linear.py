@@ -6,7 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
-from fem_cqd.electrical.examples import graded, silicon
+from fem_cqd.electrical.examples import silicon
+from fem_cqd.grading import graded_points
 from fem_cqd.custom_mesh import tensor_mesh
 from fem_cqd.electrical.linear import JacobianSolver, SingularJacobian, pardiso_available
 from fem_cqd.electrical.system import evaluate
@@ -18,7 +19,7 @@ needs_pardiso = pytest.mark.skipif(not pardiso_available(), reason="pypardiso / 
 def diode_2d():
     """A 2D silicon pn diode (contact on part of the left edge), 3 x ~600 unknowns."""
     W = 2e-6
-    half = graded(0, W, 5e-9, 1.25, W / 10)
+    half = graded_points(0, W, 5e-9, 1.25, W / 10)
     x = np.unique(np.r_[W - half[::-1], W + half])
     y = np.linspace(0, 1e-6, 12)
     mats = {"p": silicon("p", acceptors_per_cm3=1e17, tau_s=1e-7),

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from fem_cqd.errors import InputError
-from fem_cqd.mesh import MeshOptions, build_mesh, graded_points, load_mesh, save_mesh
+from fem_cqd.grading import graded_points
+from fem_cqd.mesh import MeshOptions, build_mesh, load_mesh, save_mesh
 from fem_cqd.stack import lim2018
 
 UM, NM = 1e-6, 1e-9

@@ -3,7 +3,6 @@ and geometric point grids, so the solver can run a plain pn diode without the st
 coordinates: :mod:`fem_cqd.custom_mesh`)."""
 from __future__ import annotations
 
-import numpy as np
 
 from ..materials import Material, parse_library
 
@@ -37,13 +36,3 @@ def silicon(name: str = "Si", acceptors_per_cm3: float = 0.0, donors_per_cm3: fl
         v["srh_tau_p_s"] = tau_s
     v.update(overrides)
     return material(name, "semiconductor", **v)
-
-
-def graded(x0, x1, h0, ratio=1.1, hmax=None):
-    """Points from x0 to x1 starting with spacing h0 at x0, growing geometrically (capped at hmax)."""
-    pts, h = [x0], h0
-    while pts[-1] + h < x1 - 0.5 * h:
-        pts.append(pts[-1] + h)
-        h = h * ratio if hmax is None else min(h * ratio, hmax)
-    pts.append(x1)
-    return np.array(pts)
