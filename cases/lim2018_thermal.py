@@ -109,7 +109,7 @@ def solve_dc(stack, options, j, V, lib):
 def run_dc(out: Path, geometry: str, options: MeshOptions, j: float, V: float, lib) -> dict:
     stack = lim2018(geometry=geometry)
     dm, q_el, st = solve_dc(stack, options, j, V, lib)
-    T0 = stack.thermal.ambient_K
+    T0 = stack.thermal.T_ambient_K
     power = aperture_power(dm, j, V)
     rise = st.T - T0
     centre = float(rise[qd_centre_node(dm)])
@@ -143,13 +143,13 @@ def run_pulse(out: Path, geometry: str, substrate: str, options: MeshOptions, j:
     grid = time_grid(t_end, width_s / 400, include=list(times) + [width_s])
     hist = solve_transient(dm.thermal, times, boundary_conditions(dm), q_element=q_el, grid=grid,
                            amplitude=lambda t: 1.0 if t <= width_s * (1 + 1e-12) else 0.0,
-                           T_init_K=stack.thermal.ambient_K, boundary_resistance=interface_resistances(dm),
+                           T_init_K=stack.thermal.T_ambient_K, boundary_resistance=interface_resistances(dm),
                            progress=False)
     node = qd_centre_node(dm)
-    rise = hist.T[:, node] - stack.thermal.ambient_K
+    rise = hist.T[:, node] - stack.thermal.T_ambient_K
     i_end = int(np.argmin(np.abs(hist.times - width_s)))
     write_vtu(out / f"{geometry}_pulse_{substrate}.vtu", dm.thermal,
-              point_data={"T_K": hist.T[i_end], "dT_K": hist.T[i_end] - stack.thermal.ambient_K},
+              point_data={"T_K": hist.T[i_end], "dT_K": hist.T[i_end] - stack.thermal.T_ambient_K},
               cell_data={"heat_density_W_per_cm3": q_el * 1e-6})
     m = lib[substrate]
     q = j * 1e4 * V

@@ -193,7 +193,7 @@ class Electrothermal:
         self.bcs = thermal_bcs
         self.boundary_resistance = boundary_resistance
         self.T_ambient_K = check_positive("T_ambient_K", T_ambient_K if T_ambient_K is not None else
-                                        (stack.thermal.ambient_K if stack is not None else 300.0))
+                                        (stack.thermal.T_ambient_K if stack is not None else 300.0))
         self.tmesh = ThermalMesh(dm.thermal, boundary_resistance)
         self.device = build_device(dm.electrical, contacts, T_K=self.T_ambient_K, **dict(device_options or {}))
         self.drive = self.device.contact(drive).boundary

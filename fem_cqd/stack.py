@@ -118,22 +118,22 @@ class ThermalBoundary:
     """Thermal boundary conditions of the device (the lateral symmetry side is always adiabatic).
 
     ``bottom``: the far face of substrate/heat sink; ``top``: the top surface (cathode);
-    ``far_edge``: the lateral end of the domain. Each is "isothermal" (held at ``ambient_K``),
-    "convective" (h = ``h_W_per_m2K`` to ``ambient_K``) or "adiabatic".
+    ``far_edge``: the lateral end of the domain. Each is "isothermal" (held at ``T_ambient_K``),
+    "convective" (h = ``h_W_per_m2K`` to ``T_ambient_K``) or "adiabatic".
     ``interface_resistance_m2K_per_W`` applies to every interface between two stack layers.
     """
 
     bottom: str = "isothermal"
     top: str = "convective"
     far_edge: str = "adiabatic"
-    ambient_K: float = 300.0
+    T_ambient_K: float = 300.0
     h_W_per_m2K: float = 10.0
     interface_resistance_m2K_per_W: float = 0.0
 
     def __post_init__(self):
         for side in ("bottom", "top", "far_edge"):
             check_choice(f"thermal.{side}", getattr(self, side), THERMAL_BCS)
-        _check_size("thermal.ambient_K", self.ambient_K, "MAX_TEMPERATURE_K", "K")
+        _check_size("thermal.T_ambient_K", self.T_ambient_K, "MAX_TEMPERATURE_K", "K")
         check_range("thermal.h_W_per_m2K", self.h_W_per_m2K, 0.0, limits.MAX_HEAT_TRANSFER_W_PER_M2K, "W/(m^2 K)",
                     "fem_cqd.limits.MAX_HEAT_TRANSFER_W_PER_M2K")
         check_range("thermal.interface_resistance_m2K_per_W", self.interface_resistance_m2K_per_W, 0.0,

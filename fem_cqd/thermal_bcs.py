@@ -20,8 +20,8 @@ def boundary_conditions(dm: DeviceMesh) -> dict:
     out = {}
     for side, boundary in _SIDES.items():
         kind = getattr(th, side)
-        out[boundary] = {"isothermal": Dirichlet(th.ambient_K),
-                         "convective": Robin(th.h_W_per_m2K, th.ambient_K),
+        out[boundary] = {"isothermal": Dirichlet(th.T_ambient_K),
+                         "convective": Robin(th.h_W_per_m2K, th.T_ambient_K),
                          "adiabatic": Adiabatic()}[kind]
     return out
 

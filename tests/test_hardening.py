@@ -98,8 +98,8 @@ def test_implausible_values_refused(quick_dm):
         Spacer(width_um=1e7)
     with pytest.raises(InputError, match=r"substrate.thickness_um"):
         Substrate(thickness_um=7e5)                          # 0.7 m: mm typed as um
-    with pytest.raises(InputError, match=r"thermal.ambient_K"):
-        ThermalBoundary(ambient_K=3e5)
+    with pytest.raises(InputError, match=r"thermal.T_ambient_K"):
+        ThermalBoundary(T_ambient_K=3e5)
     with pytest.raises(InputError, match=r"thermal.h_W_per_m2K"):
         ThermalBoundary(h_W_per_m2K=1e9)
     with pytest.raises(InputError, match=r"half_width_um"):
