@@ -14,6 +14,6 @@ T0 = 300.0                        # K, reference temperature of the material dat
 GEOMETRIES = ("planar", "axisymmetric")   # the 2D geometries: per metre of depth, or x = r about the axis
 
 
-def thermal_voltage(T=T0):
-    """V_T = k_B T / q in volts (scalar or array)."""
-    return k_B * np.asarray(T, dtype=float) / q if np.ndim(T) else k_B * float(T) / q
+def thermal_voltage(T_K=T0):
+    """V_T = k_B T / q in volts (``T_K`` in K, scalar or array)."""
+    return k_B * np.asarray(T_K, dtype=float) / q if np.ndim(T_K) else k_B * float(T_K) / q

@@ -175,18 +175,18 @@ class Material:
         """rho c in J/(m^3 K) (both must be given: :meth:`require`)."""
         return self.require("density", "transient heat") * self.require("heat_capacity", "transient heat")
 
-    def thermal_conductivity_at(self, T):
-        """k(T) = k_300 (T/300 K)^a, W/(m K); ``T`` scalar or array in K."""
-        return self.thermal_conductivity * (np.asarray(T, dtype=float) / T0) ** self.k_T_exponent
+    def thermal_conductivity_at(self, T_K):
+        """k(T) = k_300 (T/300 K)^a, W/(m K); ``T_K`` scalar or array in K."""
+        return self.thermal_conductivity * (np.asarray(T_K, dtype=float) / T0) ** self.k_T_exponent
 
-    def d_thermal_conductivity_dT(self, T):
-        """dk/dT of :meth:`thermal_conductivity_at`, W/(m K^2)."""
-        T = np.asarray(T, dtype=float)
+    def d_thermal_conductivity_dT(self, T_K):
+        """dk/dT of :meth:`thermal_conductivity_at`, W/(m K^2); ``T_K`` in K."""
+        T = np.asarray(T_K, dtype=float)
         return self.k_T_exponent * self.thermal_conductivity_at(T) / T
 
-    def mobility_temperature_factor(self, T):
-        """exp[-Ea/k_B (1/T - 1/300 K)]: thermally activated hopping, 1 at 300 K."""
-        T = np.asarray(T, dtype=float)
+    def mobility_temperature_factor(self, T_K):
+        """exp[-Ea/k_B (1/T - 1/300 K)]: thermally activated hopping, 1 at 300 K; ``T_K`` in K."""
+        T = np.asarray(T_K, dtype=float)
         return np.exp(-self.mobility_activation * q / k_B * (1.0 / T - 1.0 / T0))
 
 

@@ -11,20 +11,20 @@ from ..errors import InputError
 from .state import ThermalState
 
 
-def _dofs_of(state_or_history, T):
+def _dofs_of(state_or_history, T_K):
     tmesh = state_or_history.thermal_mesh
-    if T is None:
-        T = state_or_history.T_dofs
-    return tmesh, np.asarray(T)
+    if T_K is None:
+        T_K = state_or_history.T_dofs
+    return tmesh, np.asarray(T_K)
 
 
-def mean_temperature(state, region: str | None = None, boundary: str | None = None, T=None) -> float:
+def mean_temperature(state, region: str | None = None, boundary: str | None = None, T_K=None) -> float:
     """Mean temperature [K] over a region (volume mean, w-weighted) or a boundary (surface mean).
 
-    ``state`` is a ThermalState (or ThermalHistory with ``T`` one row of ``T_dofs``). Exactly one of
+    ``state`` is a ThermalState (or ThermalHistory with ``T_K`` one row of ``T_dofs``). Exactly one of
     ``region`` and ``boundary``.
     """
-    tmesh, Td = _dofs_of(state, T)
+    tmesh, Td = _dofs_of(state, T_K)
     if (region is None) == (boundary is None):
         raise InputError("region/boundary", (region, boundary), "exactly one of a region name or a boundary name")
     if region is not None:
@@ -36,20 +36,20 @@ def mean_temperature(state, region: str | None = None, boundary: str | None = No
     return float(np.sum(la * Td[dofs[0]] + lb * Td[dofs[1]]) / np.sum(la + lb))
 
 
-def thermal_resistance(state: ThermalState, power: float | None = None, region: str | None = None,
-                       boundary: str | None = None, T_ref: float | None = None) -> float:
+def thermal_resistance(state: ThermalState, power_W: float | None = None, region: str | None = None,
+                       boundary: str | None = None, T_ref_K: float | None = None) -> float:
     """Thermal resistance (mean T over a region or boundary - T_ref) / power [K/W; K m/W in planar].
 
-    ``power`` defaults to ``state.power_source``; ``T_ref`` to the heat-sink temperature (the mean
-    of the Dirichlet values).
+    ``power_W`` (W; W/m planar) defaults to ``state.power_source``; ``T_ref_K`` to the heat-sink
+    temperature (the mean of the Dirichlet values).
     """
-    if power is None:
-        power = state.power_source
+    power = state.power_source if power_W is None else power_W
     power = float(power)
     if not math.isfinite(power) or power == 0:
-        raise InputError("power", power, "a finite, non-zero heating power")
+        raise InputError("power_W", power, "a finite, non-zero heating power")
+    T_ref = T_ref_K
     if T_ref is None:
         if state.sink_temperature is None:
-            raise InputError("T_ref", None, "a reference temperature (there is no Dirichlet boundary)")
+            raise InputError("T_ref_K", None, "a reference temperature (there is no Dirichlet boundary)")
         T_ref = state.sink_temperature
     return (mean_temperature(state, region=region, boundary=boundary) - T_ref) / power
