@@ -58,7 +58,7 @@ def _check_array(field_name, value, n, what):
 
 
 class _Sources:
-    """Validated source terms; ``vector(tmesh)`` gives the load at amplitude 1."""
+    """Validated source terms; ``vector(thm)`` gives the load at amplitude 1."""
 
     def __init__(self, tm, q_node, q_element, node_power, surface_flux):
         n, ne = tm.mesh.p.shape[1], tm.mesh.t.shape[1]
@@ -70,25 +70,25 @@ class _Sources:
             nf = tm.boundary(name).size
             self.surface_flux[name] = _check_array(f"surface_flux[{name!r}]", q, nf, f"facet of boundary {name!r} [W/m^2]")
 
-    def vector(self, tmesh: ThermalMesh):
-        b = np.zeros(tmesh.n_dofs)
+    def vector(self, thm: ThermalMesh):
+        b = np.zeros(thm.n_dofs)
         if self.q_node is not None:
-            b += tmesh.volume * self.q_node[tmesh.dof_node]
+            b += thm.volume * self.q_node[thm.dof_node]
         if self.q_element is not None:
-            b += np.bincount(tmesh.dof_t.ravel(), weights=(self.q_element * tmesh.node_weight).ravel(), minlength=tmesh.n_dofs)
+            b += np.bincount(thm.dof_t.ravel(), weights=(self.q_element * thm.node_weight).ravel(), minlength=thm.n_dofs)
         if self.node_power is not None:
-            b[: tmesh.n_nodes] += self.node_power
+            b[: thm.n_nodes] += self.node_power
         for name, q in self.surface_flux.items():
-            dofs, L, r, _ = tmesh.boundary_data(name)
-            la, lb = tmesh._facet_load(L, r)
-            b += np.bincount(dofs[0], weights=q * la, minlength=tmesh.n_dofs)
-            b += np.bincount(dofs[1], weights=q * lb, minlength=tmesh.n_dofs)
+            dofs, L, r, _ = thm.boundary_data(name)
+            la, lb = thm._facet_load(L, r)
+            b += np.bincount(dofs[0], weights=q * la, minlength=thm.n_dofs)
+            b += np.bincount(dofs[1], weights=q * lb, minlength=thm.n_dofs)
         return b
 
 
-def _boundary_terms(tmesh: ThermalMesh, bcs):
+def _boundary_terms(thm: ThermalMesh, bcs):
     """Robin operator (edge form), Robin load, Dirichlet mask/values and per-boundary bookkeeping."""
-    nE, n = tmesh.edges.shape[1], tmesh.n_dofs
+    nE, n = thm.edges.shape[1], thm.n_dofs
     W = np.zeros(nE)
     diag = np.zeros(n)
     load = np.zeros(n)
@@ -99,7 +99,7 @@ def _boundary_terms(tmesh: ThermalMesh, bcs):
     for name, bc in bcs.items():
         if isinstance(bc, Adiabatic):
             continue
-        dofs, L, r, eidx = tmesh.boundary_data(name)
+        dofs, L, r, eidx = thm.boundary_data(name)
         if isinstance(bc, Dirichlet):
             nodes = np.unique(dofs)
             new = nodes[~dmask[nodes]]
@@ -107,8 +107,8 @@ def _boundary_terms(tmesh: ThermalMesh, bcs):
             dval[nodes] = bc.T_K
             dirichlet_owner[name] = new
         else:
-            maa, mbb, mab = tmesh._facet_mass(L, r)
-            la, lb = tmesh._facet_load(L, r)
+            maa, mbb, mab = thm._facet_mass(L, r)
+            la, lb = thm._facet_load(L, r)
             np.add.at(diag, dofs[0], bc.h_W_per_m2K * maa)
             np.add.at(diag, dofs[1], bc.h_W_per_m2K * mbb)
             np.add.at(W, eidx, bc.h_W_per_m2K * mab)
@@ -118,14 +118,14 @@ def _boundary_terms(tmesh: ThermalMesh, bcs):
     return W, diag, load, dmask, dval, dirichlet_owner, robin
 
 
-def _eliminate(tmesh, up, lo, diag, rhs, dmask, dval):
+def _eliminate(thm, up, lo, diag, rhs, dmask, dval):
     """Symmetric Dirichlet elimination in edge form: rows/columns of fixed dofs -> identity."""
-    e0, e1 = tmesh.edges
+    e0, e1 = thm.edges
     d0, d1 = dmask[e0], dmask[e1]
     symmetric = lo is None
     lo = up if symmetric else lo
     rhs = rhs.copy()
-    n = tmesh.n_dofs
+    n = thm.n_dofs
     if dval is not None and np.any(dval[dmask] != 0):
         rhs -= np.bincount(e0, weights=np.where(d1 & ~d0, up * dval[e1], 0.0), minlength=n)
         rhs -= np.bincount(e1, weights=np.where(d0 & ~d1, lo * dval[e0], 0.0), minlength=n)
@@ -171,17 +171,17 @@ def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
     return solve
 
 
-def _nonlinear_system(tmesh: ThermalMesh, W, diag, dW, T_abs, u, b, dmask, kind):
+def _nonlinear_system(thm: ThermalMesh, W, diag, dW, T_abs, u, b, dmask, kind):
     """One k(T) iteration's linear system for the update of ``u`` (the unknown, T - T_ref): the
     residual r = A(T) u - b (zero at Dirichlet nodes) and the matrix and right-hand side of
     A dT = -r -- Newton's (A plus d(A u)/dT from the k(T) derivative ``dW``, at the absolute
     temperature ``T_abs``) for the direct solver, Picard's (A alone, symmetric for CG) for AMG.
     Returns (r, A, rhs)."""
-    res = tmesh.matvec(W, W, diag, u) - b
+    res = thm.matvec(W, W, diag, u) - b
     res[dmask] = 0.0
     if kind == "direct":
-        eu, el, ed = tmesh.jacobian_extra(T_abs, dW)
-        up, lo, dg, rhs = _eliminate(tmesh, W + eu, W + el, diag + ed, -res, dmask, None)
+        eu, el, ed = thm.jacobian_extra(T_abs, dW)
+        up, lo, dg, rhs = _eliminate(thm, W + eu, W + el, diag + ed, -res, dmask, None)
     else:
-        up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, -res, dmask, None)
-    return res, tmesh.to_csr(up, lo, dg), rhs
+        up, lo, dg, rhs = _eliminate(thm, W, None, diag, -res, dmask, None)
+    return res, thm.to_csr(up, lo, dg), rhs

@@ -12,10 +12,10 @@ from .state import ThermalState
 
 
 def _dofs_of(state_or_history, T_K):
-    tmesh = state_or_history.thermal_mesh
+    thm = state_or_history.thermal_mesh
     if T_K is None:
         T_K = state_or_history.T_dofs
-    return tmesh, np.asarray(T_K)
+    return thm, np.asarray(T_K)
 
 
 def mean_temperature(state, region: str | None = None, boundary: str | None = None, T_K=None) -> float:
@@ -24,15 +24,15 @@ def mean_temperature(state, region: str | None = None, boundary: str | None = No
     ``state`` is a ThermalState (or ThermalHistory with ``T_K`` one row of ``T_dofs``). Exactly one of
     ``region`` and ``boundary``.
     """
-    tmesh, Td = _dofs_of(state, T_K)
+    thm, Td = _dofs_of(state, T_K)
     if (region is None) == (boundary is None):
         raise InputError("region/boundary", (region, boundary), "exactly one of a region name or a boundary name")
     if region is not None:
-        elts = tmesh.tm.elements_of(region)
-        nw = tmesh.node_weight[:, elts]
-        return float(np.sum(nw * Td[tmesh.dof_t[:, elts]]) / np.sum(nw))
-    dofs, L, r, _ = tmesh.boundary_data(boundary)
-    la, lb = tmesh._facet_load(L, r)
+        elts = thm.tm.elements_of(region)
+        nw = thm.node_weight[:, elts]
+        return float(np.sum(nw * Td[thm.dof_t[:, elts]]) / np.sum(nw))
+    dofs, L, r, _ = thm.boundary_data(boundary)
+    la, lb = thm._facet_load(L, r)
     return float(np.sum(la * Td[dofs[0]] + lb * Td[dofs[1]]) / np.sum(la + lb))
 
 

@@ -88,30 +88,30 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
         thermal_mesh = ThermalMesh(tm, boundary_resistance)
     elif thermal_mesh.tm is not tm:
         raise InputError("thermal_mesh", "prepared for another mesh", "a ThermalMesh of this tagged_mesh")
-    tmesh = thermal_mesh
-    kind = _resolve_solver(solver, tmesh.n_dofs)
+    thm = thermal_mesh
+    kind = _resolve_solver(solver, thm.n_dofs)
     t_prep = _time.perf_counter()
 
-    bsrc = sources.vector(tmesh)
-    rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(tmesh, bcs)
-    iW, idiag = tmesh.interface_operator() if tmesh.interfaces else (0.0, 0.0)
+    bsrc = sources.vector(thm)
+    rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(thm, bcs)
+    iW, idiag = thm.interface_operator() if thm.interfaces else (0.0, 0.0)
     # solved for T - T_ref: conduction and interface operators annihilate constants exactly, which
     # their floating-point row sums do not (conductances ~1e5 W/K times 300 K left 2e-8 K and a
     # 1e-8 W phantom sink with no source); only the Robin terms see T_ref
     T_ref = _reference_temperature(bcs)
-    b = bsrc + rload - T_ref * tmesh.matvec(rW, rW, rdiag, np.ones(tmesh.n_dofs))
-    T = _initial(tmesh, T_guess, bcs, dmask, dval)
+    b = bsrc + rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs))
+    T = _initial(thm, T_guess, bcs, dmask, dval)
     t_asm = 0.0
     t_sol = 0.0
     iters = 0
     while True:
         ta = _time.perf_counter()
-        W, diag, dW = tmesh.stiffness(T)
+        W, diag, dW = thm.stiffness(T)
         W = W + rW + iW
         diag = diag + rdiag + idiag
-        if not tmesh.nonlinear:
-            up, lo, dg, rhs = _eliminate(tmesh, W, None, diag, b, dmask, dval - T_ref)
-            A = tmesh.to_csr(up, lo, dg)
+        if not thm.nonlinear:
+            up, lo, dg, rhs = _eliminate(thm, W, None, diag, b, dmask, dval - T_ref)
+            A = thm.to_csr(up, lo, dg)
             t_asm += _time.perf_counter() - ta
             ts = _time.perf_counter()
             T = _factor(A, kind)(rhs, T - T_ref) + T_ref
@@ -119,7 +119,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             iters = 1
             break
         # nonlinear: Newton (direct) or Picard (amg), on the update with zero Dirichlet values
-        res, A, rhs = _nonlinear_system(tmesh, W, diag, dW, T, T - T_ref, b, dmask, kind)
+        res, A, rhs = _nonlinear_system(thm, W, diag, dW, T, T - T_ref, b, dmask, kind)
         if iters and float(np.max(np.abs(res[~dmask]) / diag[~dmask])) <= RESIDUAL_RTOL * float(np.max(np.abs(T))):
             break                         # every node balanced to round-off
         t_asm += _time.perf_counter() - ta
@@ -135,10 +135,10 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             break
 
         if iters >= max_iter:
-            last = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
+            last = _state(thm, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
             raise ThermalConvergenceError(f"nonlinear heat solve: |dT| = {step:.3g} K > tol_K = {tol_K:g} after {iters} "
                                    f"{'Newton' if kind == 'direct' else 'Picard'} iterations", last)
-    st = _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
+    st = _state(thm, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, b - bsrc, T_ref)
     if timings is not None:
         timings.update(prepare=t_prep - tic, assemble=t_asm, solve=t_sol)
     return st
@@ -150,25 +150,25 @@ def _reference_temperature(bcs) -> float:
     return float(np.mean(dT)) if dT else T0
 
 
-def _initial(tmesh, T_guess, bcs, dmask, dval):
+def _initial(thm, T_guess, bcs, dmask, dval):
     if T_guess is None:
-        T = np.full(tmesh.n_dofs, _reference_temperature(bcs))
+        T = np.full(thm.n_dofs, _reference_temperature(bcs))
     else:
-        Tn = _check_array("T_guess", T_guess, tmesh.n_nodes, "node [K]")
+        Tn = _check_array("T_guess", T_guess, thm.n_nodes, "node [K]")
         if np.any(Tn <= 0):
             raise InputError("T_guess", float(Tn.min()), "temperatures > 0 K")
-        T = Tn[tmesh.dof_node]
+        T = Tn[thm.dof_node]
     T[dmask] = dval[dmask]
     return T
 
 
-def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload_ref, T_ref) -> ThermalState:
-    k_e = tmesh.conductivity(T)
-    W, diag, _ = tmesh.stiffness(T)
+def _state(thm, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag, rload_ref, T_ref) -> ThermalState:
+    k_e = thm.conductivity(T)
+    W, diag, _ = thm.stiffness(T)
     # Discrete balance: the stiffness rows and columns sum to zero, so sources = heat into the sinks
     # + Robin losses int h (T - T_amb), exactly. The heat a Dirichlet dof takes is -(residual) there,
     # evaluated on T - T_ref with the Robin load shifted alike (``rload_ref``; see solve_steady).
-    react = tmesh.matvec(W + rW + iW, W + rW + iW, diag + rdiag + idiag, T - T_ref) - bsrc - rload_ref
+    react = thm.matvec(W + rW + iW, W + rW + iW, diag + rdiag + idiag, T - T_ref) - bsrc - rload_ref
     pb = {}
     for name, dofs in downer.items():
         pb[name] = -float(react[dofs].sum())
@@ -179,11 +179,11 @@ def _state(tmesh, T, bsrc, bcs, downer, robin, iters, kind, rW, rdiag, iW, idiag
         pb[name] = float(np.sum(qa) + np.sum(qb))
     pin = float(bsrc.sum())
     imb = abs(pin - sum(pb.values())) / max(abs(pin), 1e-300)
-    Tl = T[tmesh.dof_t]
-    gx = (tmesh.b * Tl).sum(axis=0)
-    gy = (tmesh.c * Tl).sum(axis=0)
+    Tl = T[thm.dof_t]
+    gx = (thm.b * Tl).sum(axis=0)
+    gy = (thm.c * Tl).sum(axis=0)
     flux = -k_e * np.vstack([gx, gy])
     sink = [b.T_K for b in bcs.values() if isinstance(b, Dirichlet)]
-    return ThermalState(T=T[: tmesh.n_nodes].copy(), T_dofs=T, heat_flux=flux, power_source=pin,
+    return ThermalState(T=T[: thm.n_nodes].copy(), T_dofs=T, heat_flux=flux, power_source=pin,
                         power_boundary=pb, imbalance=imb, iterations=iters, solver=kind,
-                        sink_temperature=float(np.mean(sink)) if sink else None, thermal_mesh=tmesh)
+                        sink_temperature=float(np.mean(sink)) if sink else None, thermal_mesh=thm)

@@ -97,31 +97,31 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     restart = set(np.searchsorted(grid, breakpoints * (1 + 1e-12)).tolist())   # step index after a breakpoint
     if thermal_mesh is None:
         thermal_mesh = ThermalMesh(tm, boundary_resistance)
-    tmesh = thermal_mesh
-    kind = _resolve_solver(solver, tmesh.n_dofs)
+    thm = thermal_mesh
+    kind = _resolve_solver(solver, thm.n_dofs)
 
-    rhoc = tmesh.rho_c()
-    mW, mdiag = tmesh.mass(mass, rhoc)
-    bsrc = sources.vector(tmesh)
-    rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(tmesh, bcs)
-    iW, idiag = tmesh.interface_operator() if tmesh.interfaces else (0.0, 0.0)
-    Tn = _check_array("T_init_K", T_init_K, tmesh.n_nodes, "node [K]")
+    rhoc = thm.rho_c()
+    mW, mdiag = thm.mass(mass, rhoc)
+    bsrc = sources.vector(thm)
+    rW, rdiag, rload, dmask, dval, downer, robin = _boundary_terms(thm, bcs)
+    iW, idiag = thm.interface_operator() if thm.interfaces else (0.0, 0.0)
+    Tn = _check_array("T_init_K", T_init_K, thm.n_nodes, "node [K]")
     if np.any(Tn <= 0):
         raise InputError("T_init_K", float(Tn.min()), "temperatures > 0 K")
     # T holds T - T_ref (as in solve_steady: constants are annihilated exactly by the conduction and
     # interface operators, not by their floating-point row sums); stored and passed on absolute
     T_ref = _reference_temperature(bcs)
-    rload = rload - T_ref * tmesh.matvec(rW, rW, rdiag, np.ones(tmesh.n_dofs))
-    T = Tn[tmesh.dof_node] - T_ref
+    rload = rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs))
+    T = Tn[thm.dof_node] - T_ref
     T[dmask] = dval[dmask] - T_ref
     T_prev = None
     amp = amplitude or (lambda t: 1.0)
 
-    if not tmesh.nonlinear:
-        KW, Kdiag, _ = tmesh.stiffness()
+    if not thm.nonlinear:
+        KW, Kdiag, _ = thm.stiffness()
         KW, Kdiag = KW + rW + iW, Kdiag + rdiag + idiag
     cache: dict = {}
-    out_T = np.empty((times.size, tmesh.n_dofs))
+    out_T = np.empty((times.size, thm.n_dofs))
     j_out = 0
     t_old, dt_old = 0.0, None
     show = progress if progress is not None else grid.size > 200
@@ -141,27 +141,27 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         hist = -(a1 * T + (a2 * T_prev if a2 else 0.0)) * (c / a0)
         # amplitude at the left limit of the step end: rectangular pulses with edges on the grid
         # are then on or off for whole steps; smooth amplitudes see an O(1e-9 dt) shift
-        b = float(amp(t_new - 1e-9 * h)) * bsrc + rload + tmesh.matvec(mW, mW, mdiag, hist)
-        if not tmesh.nonlinear:
-            up, lo, dg, rhs = _eliminate(tmesh, KW + c * mW, None, Kdiag + c * mdiag, b, dmask, dval - T_ref)
+        b = float(amp(t_new - 1e-9 * h)) * bsrc + rload + thm.matvec(mW, mW, mdiag, hist)
+        if not thm.nonlinear:
+            up, lo, dg, rhs = _eliminate(thm, KW + c * mW, None, Kdiag + c * mdiag, b, dmask, dval - T_ref)
             if c not in cache:
-                cache[c] = _factor(tmesh.to_csr(up, lo, dg), kind)
+                cache[c] = _factor(thm.to_csr(up, lo, dg), kind)
             T_new = cache[c](rhs, T)
         else:
             T_new = T.copy()
             for k_it in range(max_iter):
-                W, diag, dW = tmesh.stiffness(T_new + T_ref)
+                W, diag, dW = thm.stiffness(T_new + T_ref)
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
-                _, A, rhs = _nonlinear_system(tmesh, W, diag, dW, T_new + T_ref, T_new, b, dmask, kind)
+                _, A, rhs = _nonlinear_system(thm, W, diag, dW, T_new + T_ref, T_new, b, dmask, kind)
                 dT = _factor(A, kind)(rhs)
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
                 if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new + T_ref))):
                     break
             else:
-                done = ThermalHistory(times=times[:j_out], T=out_T[:j_out, : tmesh.n_nodes].copy(),
-                                      T_dofs=out_T[:j_out].copy(), steps=0, factorizations=0, thermal_mesh=tmesh)
+                done = ThermalHistory(times=times[:j_out], T=out_T[:j_out, : thm.n_nodes].copy(),
+                                      T_dofs=out_T[:j_out].copy(), steps=0, factorizations=0, thermal_mesh=thm)
                 raise TransientConvergenceError(f"transient heat: nonlinear step to t = {t_new:.4g} s did not converge "
                                        f"(|dT| = {step:.3g} K)", done)
         T_prev, T = T, T_new
@@ -170,10 +170,10 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
             out_T[j_out] = T + T_ref
             j_out += 1
         if on_step is not None:
-            power = on_step(t_new, T[: tmesh.n_nodes] + T_ref)
+            power = on_step(t_new, T[: thm.n_nodes] + T_ref)
             if power is not None:
                 sources = _Sources(tm, q_node, q_element, power, surface_flux)
-                bsrc = sources.vector(tmesh)
+                bsrc = sources.vector(thm)
                 restart.add(i_step + 1)
-    return ThermalHistory(times=times, T=out_T[:, : tmesh.n_nodes].copy(), T_dofs=out_T, steps=grid.size,
-                          factorizations=len(cache), thermal_mesh=tmesh)
+    return ThermalHistory(times=times, T=out_T[:, : thm.n_nodes].copy(), T_dofs=out_T, steps=grid.size,
+                          factorizations=len(cache), thermal_mesh=thm)
