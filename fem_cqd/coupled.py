@@ -194,7 +194,7 @@ class Electrothermal:
         self.boundary_resistance = boundary_resistance
         self.T_ambient_K = check_positive("T_ambient_K", T_ambient_K if T_ambient_K is not None else
                                         (stack.thermal.T_ambient_K if stack is not None else 300.0))
-        self.tmesh = ThermalMesh(dm.thermal, boundary_resistance)
+        self.thermal_mesh = ThermalMesh(dm.thermal, boundary_resistance)
         self.device = build_device(dm.electrical, contacts, T_K=self.T_ambient_K, **dict(device_options or {}))
         self.drive = self.device.contact(drive).boundary
         self.area_m = aperture_area_m(dm)
@@ -360,7 +360,7 @@ class Electrothermal:
                     heat, light = self.heat_source(state)
                     th = solve_steady(self.dm.thermal, self.bcs, node_power=thermal_node_power(self.dm, heat),
                                       boundary_resistance=self.boundary_resistance,
-                                      T_guess=None if th_prev is None else th_prev.T, thermal_mesh=self.tmesh,
+                                      T_guess=None if th_prev is None else th_prev.T, thermal_mesh=self.thermal_mesh,
                                       tol_K=0.1 * tol_K)
                 except ConvergenceError as exc:            # the electrical or the heat solve: its state is the cause's
                     raise ElectrothermalConvergenceError(f"electrothermal iteration {it} at {what}: {exc}",
@@ -537,7 +537,7 @@ class Electrothermal:
             hist = solve_transient(self.dm.thermal, times, self.bcs, node_power=thermal_node_power(self.dm, heat),
                                    amplitude=lambda t: 1.0 if t <= width * (1 + 1e-12) else 0.0, breakpoints=[width],
                                    T_init_K=self.T_ambient_K, grid=grid, boundary_resistance=self.boundary_resistance,
-                                   thermal_mesh=self.tmesh, on_step=on_step, progress=False)
+                                   thermal_mesh=self.thermal_mesh, on_step=on_step, progress=False)
         finally:
             bar.close()
         return PulseResult(hist, tuple(solves), tuple(states), tuple(lights), width, self.drive, self.area_m)
