@@ -56,6 +56,9 @@ FTOL_CHI2 = 1e-3                                 # a start stops when an iterati
                                                  # minimum. What remains is ~sqrt(1e-3) ~ 0.03 standard errors; the
                                                  # scipy default (ftol 1e-8) spent 40 % of a fit on steps of 1e-4 SE
 FORWARD_STEP = 5e-3                              # the optimiser's forward-difference step in the unit coordinates
+PROFILE_STEPS = 6                                # a profile's steps each way (of the linearised SE) before it
+                                                 # reports an open end
+PROFILE_MAX_STEP = 0.1                           # its largest step in the unit coordinates
 COLUMN_CELL_NM = 0.5                             # vertical cell of the column's films (MeshOptions.layer_cell_nm).
 # Measured on the lim2018_operating column, J(3.5..8 V) against 0.125-nm cells: 0.5 nm within 1.1 %, 0.25 nm
 # 0.2 %; the 2D default 5 nm 3.8 % and not monotone (2 nm: 8 %, 1 nm: 4.7 %). On 5-nm cells J(V; parameters)
@@ -394,6 +397,9 @@ class FitResult:
     model_J: list
     evaluations: int
     base: ParameterSet = field(repr=False, default=None)
+    unit_point: np.ndarray = field(repr=False, default=None)   # the best point in the unit coordinates
+    residuals: np.ndarray = field(repr=False, default=None)    # there (decades)
+    loss: str = "soft_l1"
 
     def parameter_set(self, name: str, source: str) -> ParameterSet:
         """The base set with every fitted value, its source "fitted: SOURCE, value +- SE"."""
@@ -427,31 +433,49 @@ def residuals_at(model: ColumnModel, free, data, points) -> list:
 
 
 class _Objective:
-    """The residuals and their forward-difference Jacobian for ``least_squares``: the d shifted
-    points of a Jacobian are evaluated together (in parallel on the model's workers); the residuals
-    at the point itself come from the ``fun`` call least_squares makes there first."""
+    """The residuals and their forward-difference Jacobian for ``least_squares`` over the unit
+    coordinates v of the parameters not in ``fixed`` (index -> unit value; a profile holds one): the
+    shifted points of a Jacobian are evaluated together (in parallel on the model's workers); the
+    residuals at the point itself come from the ``fun`` call least_squares makes there first."""
 
-    def __init__(self, model, free, data):
+    def __init__(self, model, free, data, fixed=None):
         self.model, self.free, self.data = model, free, data
+        self.fixed = dict(fixed or {})
+        self.open = [k for k in range(len(free)) if k not in self.fixed]
         self._last = (None, None)
 
-    def fun(self, u):
-        r = residuals(self.model, self.free, self.data, u)
-        self._last = (u.tobytes(), r)
+    def full(self, v) -> np.ndarray:
+        u = np.empty(len(self.free))
+        u[self.open] = v
+        for k, x in self.fixed.items():
+            u[k] = x
+        return u
+
+    def fun(self, v):
+        r = residuals(self.model, self.free, self.data, self.full(v))
+        self._last = (v.tobytes(), r)
         return r
 
-    def jac(self, u):
-        r0 = self._last[1] if self._last[0] == u.tobytes() else self.fun(u)
-        h = np.where(u + FORWARD_STEP <= 1.0, FORWARD_STEP, -FORWARD_STEP)    # backwards at the upper bound
-        points = [u + h[k] * np.eye(u.size)[k] for k in range(u.size)]
+    def jac(self, v):
+        r0 = self._last[1] if self._last[0] == v.tobytes() else self.fun(v)
+        h = np.where(v + FORWARD_STEP <= 1.0, FORWARD_STEP, -FORWARD_STEP)    # backwards at the upper bound
+        points = [self.full(v + h[k] * np.eye(v.size)[k]) for k in range(v.size)]
         return np.array([(r - r0) / h[k] for k, r in enumerate(residuals_at(self.model, self.free, self.data,
                                                                              points))]).T
+
+    def solve(self, v0, loss, max_nfev):
+        """least_squares from ``v0`` (the options of every fit: trf in the unit box, a start stops at
+        ``FTOL_CHI2``)."""
+        from scipy.optimize import least_squares
+        m = sum(d.V.size for d in self.data)
+        return least_squares(self.fun, np.array(v0, float), jac=self.jac, bounds=(0.0, 1.0), method="trf",
+                             loss=loss, f_scale=0.1, x_scale=1.0, max_nfev=max_nfev, xtol=XTOL,
+                             ftol=FTOL_CHI2 / (m - len(self.open)), gtol=1e-8)
 
 
 def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int = 0, loss: str = "soft_l1",
         progress: bool = True, max_nfev: int = 60) -> FitResult:
     """Fit ``free`` (FreeParameter) to ``data`` (JVData list) from ``starts`` starting points (module doc)."""
-    from scipy.optimize import least_squares
     from scipy.stats import qmc
     from tqdm.auto import tqdm
     model = model or ColumnModel()
@@ -477,9 +501,7 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
     objective = _Objective(model, free, data)
     bar = tqdm(total=len(u0), desc="fit starts", unit="start", disable=not progress)
     for u in u0:
-        sol = least_squares(objective.fun, np.array(u, float), jac=objective.jac, bounds=(0.0, 1.0), method="trf",
-                            loss=loss, f_scale=0.1, x_scale=1.0, max_nfev=max_nfev, xtol=XTOL,
-                            ftol=FTOL_CHI2 / (m - d_), gtol=1e-8)
+        sol = objective.solve(u, loss, max_nfev)
         runs.append((sol, u))
         bar.set_postfix_str(f"cost {sol.cost:.3g}")
         bar.update()
@@ -503,7 +525,66 @@ def fit(data, free, model: ColumnModel | None = None, starts: int = 4, seed: int
                      correlation=corr, warnings=warnings, cost=float(sol.cost), rms_decades=math.sqrt(float(r @ r) / m),
                      starts=[{"start_u": list(map(float, s0)), "end_u": list(map(float, s.x)), "cost": float(s.cost),
                               "nfev": int(s.nfev), "status": int(s.status)} for s, s0 in runs],
-                     data=data, model_J=model_J, evaluations=model.evaluations, base=model.base)
+                     data=data, model_J=model_J, evaluations=model.evaluations, base=model.base,
+                     unit_point=np.array(u, float), residuals=np.array(r, float), loss=loss)
+
+
+def profile_intervals(result: FitResult, model: ColumnModel, progress: bool = True, max_nfev: int = 30) -> dict:
+    """Profile-likelihood intervals of every fitted parameter: the parameter is held at steps of its
+    linearised standard error away from the best value (in the fit's unit coordinate), the others
+    refitted (warm-started from the previous step, shifted along the linearised covariance), and
+    Delta chi^2 = (sum r^2 - sum r*^2) / s^2 recorded until it passes 1. The 68 % interval ends
+    where sqrt(Delta chi^2) = 1, interpolated linearly between steps (exact for a linear model, where
+    the interval is value +- SE); along a curved valley it is the honest one, and may be lopsided.
+    An end that reaches a bound with Delta chi^2 < 1 is open: the bound is reported.
+
+    Returns name -> {"lower", "upper" (parameter units), "open": [lower open, upper open],
+    "points": [[value, Delta chi^2], ...]}. ``model`` must be the fit's (same base and mesh)."""
+    from tqdm.auto import tqdm
+    free, data, u_best = result.parameters, result.data, result.unit_point
+    m, d_ = sum(d.V.size for d in data), len(free)
+    r2_best = float(result.residuals @ result.residuals)
+    s2 = r2_best / (m - d_)
+    dx_du = np.array([p.dvalue_du(ui) for p, ui in zip(free, u_best)])
+    se_u = np.array([result.std_errors[p.name] for p in free]) / np.abs(dx_du)
+    with np.errstate(invalid="ignore"):
+        cov_u = result.correlation * np.outer(se_u, se_u)
+    out = {}
+    bar = tqdm(total=2 * d_, desc="profiles", unit="side", disable=not progress)
+    for i, p in enumerate(free):
+        h = min(se_u[i], PROFILE_MAX_STEP) if np.isfinite(se_u[i]) and se_u[i] > 0 else PROFILE_MAX_STEP
+        objective = _Objective(model, free, data, fixed={i: u_best[i]})
+        ends, open_, points = [], [], []
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.nan_to_num(cov_u[objective.open, i] / cov_u[i, i], posinf=0.0, neginf=0.0)
+        for sign in (-1.0, 1.0):
+            prev_u, prev_root, v = u_best[i], 0.0, u_best[objective.open]
+            end, is_open = None, False
+            for k in range(1, PROFILE_STEPS + 1):
+                ui = float(np.clip(u_best[i] + sign * k * h, 0.0, 1.0))
+                objective.fixed[i] = ui
+                v0 = np.clip(v + slope * (ui - prev_u), 0.0, 1.0)     # along the linearised valley
+                if objective.open:
+                    sol = objective.solve(v0, result.loss, max_nfev)
+                    v, r = sol.x, sol.fun
+                else:
+                    r = objective.fun(v0)
+                root = math.sqrt(max(float(r @ r) - r2_best, 0.0) / s2)
+                points.append([float(p.value(ui)), root ** 2])
+                if root >= 1.0:                  # sqrt(Delta chi^2) crosses 1 between the last two steps
+                    end = prev_u + (ui - prev_u) * (1.0 - prev_root) / (root - prev_root)
+                    break
+                prev_u, prev_root = ui, root
+                if ui in (0.0, 1.0):
+                    break
+            if end is None:
+                end, is_open = prev_u, True
+            ends.append(float(p.value(end)))
+            open_.append(is_open)
+            bar.update()
+        out[p.name] = {"lower": min(ends), "upper": max(ends), "open": open_, "points": sorted(points)}
+    bar.close()
+    return out
 
 
 def _errors(Ju: np.ndarray, s2: float, dx_du: np.ndarray):
@@ -542,11 +623,12 @@ def _jacobian(model, free, data, u, h=DIFF_STEP) -> np.ndarray:
 
 
 # --- report --------------------------------------------------------------------------------------
-def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitted", confirmation=None) -> dict:
-    """``summary.json`` (values, standard errors, correlations, warnings, starts), ``fit.png``
-    (measured and fitted J-V; with ``confirmation`` from :func:`confirm_2d` also the 2D device's),
-    ``residuals.png`` and ``params.toml`` (a parameter set) in ``out_dir`` (an existing folder).
-    Returns the summary."""
+def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitted", confirmation=None,
+                 profiles=None) -> dict:
+    """``summary.json`` (values, standard errors, correlations, warnings, starts; with ``profiles``
+    from :func:`profile_intervals` the 68 % profile-likelihood intervals), ``fit.png`` (measured and
+    fitted J-V; with ``confirmation`` from :func:`confirm_2d` also the 2D device's), ``residuals.png``
+    and ``params.toml`` (a parameter set) in ``out_dir`` (an existing folder). Returns the summary."""
     from . import viz
     from .paramsets import write_parameter_set
     from .results import write_json
@@ -579,6 +661,12 @@ def write_report(result: FitResult, out_dir, source: str, set_name: str = "fitte
         "headline": [f"{n} = {result.values[n]:.6g} +- {result.std_errors[n]:.2g}" for n in names]
         + [f"rms misfit {result.rms_decades:.3g} decades"] + [f"warning: {w}" for w in result.warnings],
     }
+    if profiles:
+        summary["profile_68"] = profiles
+        summary["headline"][len(names):len(names)] = [
+            f"{n}: 68 % profile interval [{v['lower']:.6g}, {v['upper']:.6g}]"
+            + (" (open: " + " and ".join(side for side, o in zip(("lower", "upper"), v["open"]) if o) + " end not "
+               "reached)" if any(v["open"]) else "") for n, v in profiles.items()]
     if confirmation:
         summary["confirmation_2d"] = confirmation
         ratios = np.concatenate([np.asarray(c["J_2d_over_column"], float) for c in confirmation])

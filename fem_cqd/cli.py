@@ -135,7 +135,8 @@ def _view(args) -> int:
 
 
 def _fit(args) -> int:
-    from .calibrate import ColumnModel, check_parameters, confirm_2d, fit, parse_parameter, read_jv_csv, write_report
+    from .calibrate import (ColumnModel, check_parameters, confirm_2d, fit, parse_parameter, profile_intervals,
+                            read_jv_csv, write_report)
     from .results import check_output_dir, prepare_output_dir
     data = read_jv_csv(args.data)                         # every check before any solve or folder
     free = [parse_parameter(t) for t in args.param]
@@ -144,10 +145,11 @@ def _fit(args) -> int:
     check_output_dir(Path(args.out), args.overwrite)
     with model:
         result = fit(data, free, model, starts=args.starts, seed=args.seed)
+        profiles = profile_intervals(result, model) if args.profile else None
     out = prepare_output_dir(args.out, args.overwrite)
     confirm = confirm_2d(result, args.confirm_2d) if args.confirm_2d != "none" else None
     summary = write_report(result, out, f"fem-cqd fit on {Path(args.data).name}", set_name=f"fit_{Path(args.data).stem}",
-                           confirmation=confirm)
+                           confirmation=confirm, profiles=profiles)
     print(f"fit: results in {out} (params.toml: fem-cqd run lim2018_device --params {out / 'params.toml'})")
     for line in summary["headline"]:
         print("  " + line)
@@ -195,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="processes evaluating the J-V curves of a Jacobian (default: one per core)")
+    f.add_argument("--profile", action="store_true",
+                   help="also profile-likelihood 68 %% intervals (a refit of the others per step; honest along curved "
+                        "valleys, where the linearised standard errors are not)")
     f.add_argument("--out", default="results/fit", help="output folder")
     f.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     f.add_argument("--confirm-2d", choices=["axisymmetric", "planar", "none"], default="axisymmetric",

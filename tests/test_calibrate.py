@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fem_cqd.calibrate import (ColumnModel, FreeParameter, JVData, check_parameters, confirm_2d, fit,
-                               parse_parameter, read_jv_csv, with_values, write_report)
+                               parse_parameter, profile_intervals, read_jv_csv, with_values, write_report)
 from fem_cqd.cli import main
 from fem_cqd.errors import InputError
 from fem_cqd.mesh import MeshOptions
@@ -81,6 +81,31 @@ def test_joint_fit_of_a_diode_and_its_hole_only_companion(model):
               ColumnModel("lim2018_operating", COARSE), starts=1, progress=False)
     assert res.values["TCTA.homo_eV"] == pytest.approx(5.74, abs=2e-3)
     assert res.values["TCTA.mu_p_cm2_per_Vs"] == pytest.approx(1.5e-4, rel=2e-2)
+
+
+def test_profile_intervals_bracket_the_fit_and_match_the_standard_errors_where_quadratic(model, tmp_path):
+    """Profile likelihood (Delta chi^2 = 1) on noisy data: one free parameter (chi^2 nearly quadratic
+    in it) gives value +- SE within 15 %; for a strongly correlated pair (HOMO with mobility,
+    correlation ~0.98) each interval holds the best value and is closed -- there chi^2 is far from
+    quadratic along the valley and the intervals differ from the linearised SE, which is why they
+    are offered; the report carries them."""
+    truth = {"TCTA.homo_eV": 5.74, "TCTA.mu_p_cm2_per_Vs": 1.5e-4}
+    d = JVData(V, model.jv(truth, JVData(V, np.ones_like(V), 300.0, "truth")) * (1 + 0.05 * np.sin(3 * V)), 300.0, "d")
+    free = [FreeParameter("TCTA.homo_eV", 5.6, 5.85), FreeParameter("TCTA.mu_p_cm2_per_Vs", 3e-5, 1e-3, log=True)]
+    m = ColumnModel("lim2018_operating", COARSE)
+    one = fit([d], free[:1], m, starts=1, progress=False)
+    iv = profile_intervals(one, m, progress=False)["TCTA.homo_eV"]
+    best, se = one.values["TCTA.homo_eV"], one.std_errors["TCTA.homo_eV"]
+    assert (best - iv["lower"]) / se == pytest.approx(1.0, abs=0.15)
+    assert (iv["upper"] - best) / se == pytest.approx(1.0, abs=0.15)
+    res = fit([d], free, m, starts=1, progress=False)
+    prof = profile_intervals(res, m, progress=False)
+    for p in free:
+        iv = prof[p.name]
+        assert iv["lower"] < res.values[p.name] < iv["upper"] and not any(iv["open"])
+        assert all(c >= 0 for _, c in iv["points"]) and max(c for _, c in iv["points"]) >= 1.0
+    s = write_report(res, tmp_path, "test data", profiles=prof)
+    assert s["profile_68"] == prof and s["headline"][2].startswith("TCTA.homo_eV: 68 % profile interval")
 
 
 def test_a_fit_on_worker_processes_equals_the_serial_fit(model):
