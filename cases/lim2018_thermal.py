@@ -35,6 +35,7 @@ import numpy as np
 from tqdm import tqdm
 
 from fem_cqd import analytic, viz
+from fem_cqd.constants import UM
 from fem_cqd.materials import load_library
 from fem_cqd.mesh import MeshOptions, build_mesh
 from fem_cqd.errors import InputError, check_positive, check_range
@@ -45,7 +46,6 @@ from fem_cqd.stack import lim2018
 from fem_cqd.thermal import solve_steady, solve_transient, time_grid
 from fem_cqd.thermal_bcs import boundary_conditions, interface_resistances
 
-UM = 1e-6
 GEOMETRIES = ("planar", "axisymmetric")
 
 

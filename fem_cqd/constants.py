@@ -10,6 +10,7 @@ eps0 = _c.epsilon_0               # F/m
 h = _c.Planck                     # J s
 c0 = _c.speed_of_light            # m/s
 m0 = _c.electron_mass             # kg
+NM, UM = 1e-9, 1e-6               # m per nanometre, per micrometre (lengths in the user's units -> SI)
 T0 = 300.0                        # K, reference temperature of the material data
 GEOMETRIES = ("planar", "axisymmetric")   # the 2D geometries: per metre of depth, or x = r about the axis
 

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from .constants import UM
 from .electrical import ElectricalState, build_device, solve_bias, solve_equilibrium
 from .electrical.linear import JacobianSolver
 from .errors import (ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError,
@@ -53,7 +54,6 @@ from .errors import (ConvergenceError, ElectricalConvergenceError, Electrotherma
 from .mesh import DeviceMesh
 from .thermal import ThermalHistory, ThermalMesh, ThermalState, solve_steady, solve_transient
 
-UM = 1e-6
 CURRENT_RTOL = 1e-8     # a current-driven point matches its target to this (relative)
 DIRECT_CURRENT_RANGE = 0.1   # a state this close (relative) in current starts a current-driven Newton: the
                              # stripe's fixed-current iterations then took 0.2-0.8 s each instead of a

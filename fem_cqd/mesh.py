@@ -25,6 +25,7 @@ import meshio
 import numpy as np
 import skfem
 
+from .constants import NM, UM
 from . import shaped_mesh
 from .delaunay import RepairReport, repair_delaunay
 from .errors import InputError, check_choice, check_positive
@@ -34,7 +35,6 @@ from .files import atomic_write, read_mesh_file
 from .grading import graded_points
 from .stack import Stack
 
-NM, UM = 1e-9, 1e-6
 EDGE_WINDOWS = ("auto", "gmsh", "tensor")      # MeshOptions.edge_window
 
 

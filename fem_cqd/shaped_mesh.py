@@ -32,10 +32,10 @@ import numpy as np
 import skfem
 from scipy.spatial import cKDTree
 
+from .constants import NM, UM
 from .errors import InputError
 from .stack import Stack
 
-UM, NM = 1e-6, 1e-9
 
 
 #: wedges of the fill or the spacer sharper than this are cut square where thinner than half a cell

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .constants import UM
 from .errors import InputError, check_positive, check_range
 from .p1 import measures
 from .limits import MAX_CURRENT_DENSITY_A_PER_CM2, MAX_VOLTAGE_V
 from .mesh import DeviceMesh
 
-UM = 1e-6
 
 
 def element_volumes(tmesh) -> np.ndarray:
