@@ -77,7 +77,7 @@ def film_rise(dm, q_W_per_m2: float, lib) -> float:
             break
         total += lay.thickness_nm * 1e-9 / lib[lay.material].thermal_conductivity
         if lay.name == s.spacer.on:
-            total += s.spacer.thickness_nm * 1e-9 / lib[s.layer(s.fill_layer).material].thermal_conductivity
+            total += s.spacer.opening_thickness_nm * 1e-9 / lib[s.layer(s.fill_layer).material].thermal_conductivity
     return q_W_per_m2 * total
 
 

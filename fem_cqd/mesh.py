@@ -36,6 +36,7 @@ from .grading import graded_points
 from .stack import Stack
 
 EDGE_WINDOWS = ("auto", "gmsh", "tensor")      # MeshOptions.edge_window
+WEDGE_SHEAR = 0.9          # a wedge column's rise across one lateral cell, at most this x the lowest cell height (<= 1: box method)
 
 
 @dataclass(frozen=True)
@@ -123,15 +124,21 @@ def _join(*segments: np.ndarray) -> np.ndarray:
     return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
 
 
-def lateral_grid(stack: Stack, opt: MeshOptions, window=None) -> np.ndarray:
+def lateral_grid(stack: Stack, opt: MeshOptions, window=None, wedge_cell_um: float | None = None) -> np.ndarray:
     """x grid (m): finest at the aperture edge, lines at the electrical extent and domain end.
 
     With a shaped spacer's ``window`` (:class:`fem_cqd.shaped_mesh.Window`) the grid is uniform
-    through the window and grows from its cell outwards."""
+    through the window and grows from its cell outwards; over a wedge its cells are at most
+    ``wedge_cell_um`` (:func:`wedge_cell_um`)."""
     a, e, w = stack.aperture_half_width_um, stack.electrical_extent_um, stack.half_width_um
     h0, r = opt.edge_cell_um, opt.lateral_ratio
     hmax = opt.max_cell_fraction * a
-    if window is None:
+    if wedge_cell_um is not None:
+        end = a + stack.spacer.wedge_um
+        run = graded_points(a, end, min(h0, wedge_cell_um), r, min(hmax, wedge_cell_um), "start")
+        segs = [graded_points(0.0, a, h0, r, hmax, "end"), run,
+                graded_points(end, e, run[-1] - run[-2], r, max(hmax, run[-1] - run[-2]), "start")]
+    elif window is None:
         segs = [graded_points(0.0, a, h0, r, hmax, "end"), graded_points(a, e, h0, r, hmax, "start")]
     else:
         h, left, right = window.cell / UM, window.x_left / UM, window.x_right / UM
@@ -155,8 +162,8 @@ def vertical_bands(stack: Stack, lib: MaterialLibrary) -> list[tuple[str, str, f
     bands.append(("substrate", sub.material, sub.thickness_um * UM))
     for lay in stack.layers:
         bands.append((lay.name, lay.material, lay.thickness_nm * NM))
-        if lay.name == stack.spacer.on:
-            bands.append(("spacer", stack.spacer.material, stack.spacer.thickness_nm * NM))
+        if lay.name == stack.spacer.on:      # a wedge's band is its opening thickness: shear_wedge lifts it
+            bands.append(("spacer", stack.spacer.material, stack.spacer.opening_thickness_nm * NM))
     return bands
 
 
@@ -179,6 +186,33 @@ def vertical_grid(stack: Stack, bands, opt: MeshOptions) -> np.ndarray:
         segs.append(y + t * s)
         y += t
     return _join(*segs)
+
+
+def wedge_cell_um(stack: Stack, y: np.ndarray, y_foot: float) -> float:
+    """The largest lateral cell (um) over a wedge: a column sheared by the wedge's slope s rises
+    s dx across a cell, and an angle facing a layer interface stays <= 90 deg (the box method's
+    condition there) while s dx <= h, the cell's height; dx = ``WEDGE_SHEAR`` h_min / s, h_min the
+    lowest cell above the spacer's foot ``y_foot`` (m)."""
+    sp = stack.spacer
+    slope = (sp.thickness_nm - sp.opening_thickness_nm) * NM / (sp.wedge_um * UM)
+    dy = np.diff(y[y >= y_foot - 1e-15])
+    return WEDGE_SHEAR * float(dy.min()) / slope / UM
+
+
+def shear_wedge(p: np.ndarray, stack: Stack, y_foot: float, y_top: float) -> np.ndarray:
+    """Node coordinates (2, N) with the spacer band [y_foot, y_top] (the opening's thickness)
+    stretched in each column to the wedge's thickness there, and every node above it lifted by as
+    much (the films follow the spacer's top face); nothing changes inside the opening."""
+    sp = stack.spacer
+    t_ref = sp.opening_thickness_nm * NM
+    t = sp.thickness_at_um(np.maximum(p[0] - stack.aperture_half_width_um * UM, 0.0) / UM) * NM
+    tol = 1e-6 * t_ref
+    y = p[1].copy()
+    band = (y > y_foot + tol) & (y < y_top - tol)
+    above = y >= y_top - tol
+    y[band] = y_foot + (y[band] - y_foot) * t[band] / t_ref
+    y[above] += t[above] - t_ref
+    return np.vstack([p[0], y])
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -242,16 +276,17 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
         y1 = sum(b[2] for b in bands[:i + 1]) + y[0]
         y0 = y[np.argmin(np.abs(y - (y1 - bands[i][2])))]
         win = shaped_mesh.window(stack, opt.shape_cell_nm, y0, y[np.argmin(np.abs(y - y1))])
-    x = lateral_grid(stack, opt, win)
-    mesh = skfem.MeshTri.init_tensor(x, y)
-
     names = [b[0] for b in bands]
     materials = [lib[b[1]] for b in bands]
     fill = names.index(stack.fill_layer)
     tops = np.cumsum([b[2] for b in bands]) + y[0]
+    spacer = names.index("spacer")
+    wedge = wedge_cell_um(stack, y, tops[spacer - 1]) if stack.spacer.wedge else None
+    x = lateral_grid(stack, opt, win, wedge)
+    mesh = skfem.MeshTri.init_tensor(x, y)
+
     centroid = mesh.p[:, mesh.t].mean(axis=1)
     region = np.searchsorted(tops, centroid[1])
-    spacer = names.index("spacer")
     a = stack.aperture_half_width_um * UM
     region[(region == spacer) & (centroid[0] < a)] = fill
     if mode == "gmsh":
@@ -264,9 +299,11 @@ def build_mesh(stack: Stack, options: MeshOptions | None = None, library: Materi
         "top": bx["top"], "cathode": bx["top"],
         "anode": _facets_on(mesh, 1, 0.0, tol),
     }
+    if wedge is not None:                          # same triangles and facets, columns sheared
+        mesh = skfem.MeshTri(shear_wedge(mesh.p, stack, tops[spacer - 1], tops[spacer]), mesh.t)
     thermal = TaggedMesh(mesh, stack.geometry, region, tuple(names), tuple(materials), boundaries)
     repair = None
-    if mode == "gmsh":
+    if mode == "gmsh" or wedge is not None:        # a sheared cell may want the other diagonal: flips
         thermal, repair = repair_delaunay(thermal)
     xe = stack.electrical_extent_um * UM
     centroid = thermal.mesh.p[:, thermal.mesh.t].mean(axis=1)

@@ -310,6 +310,6 @@ def slab_from_stack(stack, library=None, n_cover: complex = 1.0) -> Slab:
 
     layers = []
     for lay in stack.layers:
-        t = lay.thickness_nm + (stack.spacer.thickness_nm if lay.name == stack.fill_layer else 0.0)
+        t = lay.thickness_nm + (stack.spacer.opening_thickness_nm if lay.name == stack.fill_layer else 0.0)
         layers.append(Layer(lay.name, t * 1e-9, index(lay.material, f"layer {lay.name!r}")))
     return Slab(tuple(layers), index(stack.substrate.material, "the substrate"), complex(n_cover), stack.qd_layer)

@@ -59,6 +59,21 @@ class QDProfile:
                 "elsewhere": float(1.0 - rec.sum() / current)}
 
 
+def _bottom_face_nodes(p: np.ndarray, tf: np.ndarray) -> np.ndarray:
+    """Nodes of the film's bottom face: the ends of its boundary edges (edges of one film element)
+    that are not vertical and have that element above them -- flat or following a wedge."""
+    edges = np.concatenate([tf[[1, 2]], tf[[2, 0]], tf[[0, 1]]], axis=1)          # edge k opposite vertex k
+    opposite = np.concatenate([tf[0], tf[1], tf[2]])
+    key = np.sort(edges, axis=0)
+    _, inverse, counts = np.unique(key, axis=1, return_inverse=True, return_counts=True)
+    lone = counts[inverse.ravel()] == 1
+    a, b = np.where(p[0][edges[0]] <= p[0][edges[1]], edges, edges[::-1])          # a left of b
+    dx, dy = p[0][b] - p[0][a], p[1][b] - p[1][a]
+    above = dx * (p[1][opposite] - p[1][a]) - dy * (p[0][opposite] - p[0][a]) > 0   # the element left of a -> b
+    below = lone & (dx > 1e-9 * np.abs(dy)) & above
+    return np.unique(np.concatenate([a[below], b[below]]))
+
+
 class FilmColumns:
     """The film's elements, their vertices' box volumes and columns, computed once per mesh.
 
@@ -74,10 +89,8 @@ class FilmColumns:
         self.elements = tmesh.elements_of(region)
         tf = t[:, self.elements]
         self.volume = voronoi_volumes(p[0][tf], p[1][tf], tmesh.geometry == "axisymmetric")
-        xv, yv = p[0][tf], p[1][tf]
-        scale = max(float(np.ptp(p[0])), float(np.ptp(p[1])), 1e-30)
-        bottom = np.abs(yv - yv.min()) <= 1e-9 * scale
-        xc = np.unique(xv[bottom])
+        xv = p[0][tf]
+        xc = np.unique(p[0][_bottom_face_nodes(p, tf)])
         if xc.size < 2:
             raise InputError("tmesh", f"region {region!r} with {xc.size} node on its bottom face",
                              "a film whose bottom face has at least two nodes")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import limits
 from .errors import InputError, check_choice, check_positive, check_range
 from .materials import MaterialLibrary, load_library
@@ -24,9 +26,9 @@ from .constants import GEOMETRIES
 THERMAL_BCS = ("isothermal", "convective", "adiabatic")
 
 
-def _check_size(field: str, value, limit_name: str, unit: str) -> float:
-    """> 0 and at most the plausibility limit ``fem_cqd.limits.<limit_name>``."""
-    check_positive(field, value)
+def _check_size(field: str, value, limit_name: str, unit: str, allow_zero: bool = False) -> float:
+    """> 0 (or >= 0) and at most the plausibility limit ``fem_cqd.limits.<limit_name>``."""
+    check_positive(field, value, allow_zero=allow_zero)
     return check_range(field, value, 0.0, getattr(limits, limit_name), unit, f"fem_cqd.limits.{limit_name}")
 
 
@@ -56,6 +58,11 @@ class Spacer:
     with a circular arc tangent to both (0: sharp). The opening, above the sloped and rounded
     faces too, is filled by the ``fill`` layer. Shaped edges are meshed by gmsh
     (:mod:`fem_cqd.shaped_mesh`); a vertical sharp step stays on the tensor mesh.
+
+    A wedge: ``edge_thickness_nm`` (0 < it <= thickness_nm; None: no wedge) is the spacer's
+    thickness at the opening -- a vertical step of that height -- from where it grows linearly to
+    ``thickness_nm`` over ``wedge_um``; the opening is filled to the edge thickness, and the layers
+    above follow the spacer's top face. Meshed by shearing the tensor mesh's columns (:func:`fem_cqd.mesh.build_mesh`).
     """
 
     material: str = "LiF"
@@ -65,6 +72,8 @@ class Spacer:
     fill: str | None = None
     taper_angle_deg: float = 90.0
     edge_radius_nm: float = 0.0
+    edge_thickness_nm: float | None = None
+    wedge_um: float = 0.0
 
     def __post_init__(self):
         _check_size("spacer.thickness_nm", self.thickness_nm, "MAX_FILM_THICKNESS_NM", "nm")
@@ -74,11 +83,41 @@ class Spacer:
             raise InputError("spacer.taper_angle_deg", self.taper_angle_deg, allowed)
         check_range("spacer.edge_radius_nm", self.edge_radius_nm, 0.0, self.thickness_nm, "nm",
                     "at most the spacer thickness_nm")
+        if self.edge_thickness_nm is not None:
+            if check_range("spacer.edge_thickness_nm", self.edge_thickness_nm, 0.0, self.thickness_nm, "nm",
+                           "at most the spacer thickness_nm (its thickness away from the opening)") <= 0.0:
+                raise InputError("spacer.edge_thickness_nm", self.edge_thickness_nm,
+                                 "a thickness > 0 nm (a spacer that thins to nothing at the opening is a taper: "
+                                 "taper_angle_deg)")
+        _check_size("spacer.wedge_um", self.wedge_um, "MAX_LATERAL_UM", "um", allow_zero=True)
+        if self.wedge and self.wedge_um <= 0:
+            raise InputError("spacer.wedge_um", self.wedge_um, "a run > 0 um over which the spacer grows from "
+                             f"edge_thickness_nm {self.edge_thickness_nm:g} to thickness_nm {self.thickness_nm:g}")
+        if self.wedge and self.shaped:
+            raise InputError("spacer.edge_thickness_nm", self.edge_thickness_nm, "None (no wedge) with a tapered or "
+                             "rounded edge: the two shapes are not meshed together")
         if self.bottom_inset_um >= self.width_um / 2:
             raise InputError("spacer.taper_angle_deg", self.taper_angle_deg,
                              f"an angle that leaves the opening open at the spacer's bottom: its sidewall spans "
                              f"thickness_nm / tan(angle) = {self.bottom_inset_um:.4g} um, not less than the half-width "
                              f"{self.width_um / 2:g} um; > {math.degrees(math.atan(self.thickness_nm * 2e-3 / self.width_um)):.3g} deg")
+
+    @property
+    def wedge(self) -> bool:
+        """True when the spacer is thinner at the opening than away from it."""
+        return self.edge_thickness_nm is not None and self.edge_thickness_nm < self.thickness_nm
+
+    @property
+    def opening_thickness_nm(self) -> float:
+        """The spacer's thickness at the opening: the height of its step, and of the fill there."""
+        return self.thickness_nm if self.edge_thickness_nm is None else self.edge_thickness_nm
+
+    def thickness_at_um(self, beyond_edge_um):
+        """Thickness (nm) at ``beyond_edge_um`` (um, >= 0) outside the opening's edge."""
+        if not self.wedge:
+            return np.full(np.shape(beyond_edge_um), self.thickness_nm)
+        f = np.clip(np.asarray(beyond_edge_um, dtype=float) / self.wedge_um, 0.0, 1.0)
+        return self.edge_thickness_nm + (self.thickness_nm - self.edge_thickness_nm) * f
 
     @property
     def shaped(self) -> bool:
@@ -195,6 +234,10 @@ class Stack:
         if not (self.spacer.width_um / 2 + self.spacer.rounding_reach_um < ehw <= self.half_width_um):
             raise InputError("electrical_half_width_um", ehw,
                              f"between the aperture half-width {self.spacer.width_um / 2:g} um and half_width_um {self.half_width_um:g} um")
+        if self.spacer.wedge and self.spacer.width_um / 2 + self.spacer.wedge_um >= ehw:
+            raise InputError("spacer.wedge_um", self.spacer.wedge_um,
+                             f"a wedge that ends inside the electrical domain: less than {ehw - self.spacer.width_um / 2:g} um "
+                             f"(electrical extent {ehw:g} um - aperture half-width {self.spacer.width_um / 2:g} um)")
 
     @property
     def fill_layer(self) -> str:
@@ -219,7 +262,7 @@ class Stack:
     def path_through(self, layer: str) -> float:
         """Thickness (nm) of ``layer`` a carrier crosses at the aperture centre: the layer, plus the
         spacer's thickness when that layer fills the opening."""
-        return self.layer(layer).thickness_nm + (self.spacer.thickness_nm if self.fill_layer == layer else 0.0)
+        return self.layer(layer).thickness_nm + (self.spacer.opening_thickness_nm if self.fill_layer == layer else 0.0)
 
     def layer(self, name: str) -> Layer:
         for lay in self.layers:
