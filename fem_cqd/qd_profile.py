@@ -59,9 +59,10 @@ class QDProfile:
                 "elsewhere": float(1.0 - rec.sum() / current)}
 
 
-def _bottom_face_nodes(p: np.ndarray, tf: np.ndarray) -> np.ndarray:
-    """Nodes of the film's bottom face: the ends of its boundary edges (edges of one film element)
-    that are not vertical and have that element above them -- flat or following a wedge."""
+def _face_nodes(p: np.ndarray, tf: np.ndarray, side: str) -> np.ndarray:
+    """Nodes of the film's ``side`` ("bottom" or "top") face: the ends of its boundary edges (edges
+    of one film element) that are not vertical and have that element above them (bottom) or below
+    them (top) -- flat or following a wedge."""
     edges = np.concatenate([tf[[1, 2]], tf[[2, 0]], tf[[0, 1]]], axis=1)          # edge k opposite vertex k
     opposite = np.concatenate([tf[0], tf[1], tf[2]])
     key = np.sort(edges, axis=0)
@@ -69,9 +70,15 @@ def _bottom_face_nodes(p: np.ndarray, tf: np.ndarray) -> np.ndarray:
     lone = counts[inverse.ravel()] == 1
     a, b = np.where(p[0][edges[0]] <= p[0][edges[1]], edges, edges[::-1])          # a left of b
     dx, dy = p[0][b] - p[0][a], p[1][b] - p[1][a]
-    above = dx * (p[1][opposite] - p[1][a]) - dy * (p[0][opposite] - p[0][a]) > 0   # the element left of a -> b
-    below = lone & (dx > 1e-9 * np.abs(dy)) & above
-    return np.unique(np.concatenate([a[below], b[below]]))
+    left = dx * (p[1][opposite] - p[1][a]) - dy * (p[0][opposite] - p[0][a])       # > 0: the element above a -> b
+    face = lone & (dx > 1e-9 * np.abs(dy)) & ((left > 0) if side == "bottom" else (left < 0))
+    return np.unique(np.concatenate([a[face], b[face]]))
+
+
+def _face_height(p: np.ndarray, nodes: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Height of a face (its ``nodes``) at ``x``, linear between its nodes."""
+    order = np.argsort(p[0][nodes])
+    return np.interp(x, p[0][nodes][order], p[1][nodes][order])
 
 
 class FilmColumns:
@@ -90,7 +97,8 @@ class FilmColumns:
         tf = t[:, self.elements]
         self.volume = voronoi_volumes(p[0][tf], p[1][tf], tmesh.geometry == "axisymmetric")
         xv = p[0][tf]
-        xc = np.unique(p[0][_bottom_face_nodes(p, tf)])
+        self.bottom = _face_nodes(p, tf, "bottom")
+        xc = np.unique(p[0][self.bottom])
         if xc.size < 2:
             raise InputError("tmesh", f"region {region!r} with {xc.size} node on its bottom face",
                              "a film whose bottom face has at least two nodes")
@@ -136,7 +144,8 @@ class FilmColumns:
             raise InputError("J_A_per_m2", f"array of shape {J.shape}", f"finite element values of shape ({ne}, 2)")
         p, tf = self.tmesh.mesh.p, self.tmesh.mesh.t[:, self.elements]
         y = p[1][tf]
-        mid = 0.5 * (y.min() + y.max())
+        xc = p[0][tf].mean(axis=0)                  # the mid-plane under each element (it follows a wedge)
+        mid = 0.5 * (_face_height(p, self.bottom, xc) + _face_height(p, _face_nodes(p, tf, "top"), xc))
         cross = (y.min(axis=0) <= mid) & (y.max(axis=0) >= mid)
         w = np.where(cross, areas(p, tf), 0.0)
         # each crossing element counts once for every column it touches

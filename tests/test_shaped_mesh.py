@@ -133,6 +133,8 @@ def test_a_wedge_shears_the_columns_keeps_the_opening_and_the_box_method():
     assert np.allclose(ys - t, ys[0] - 20e-9, atol=1e-15)
     cols = FilmColumns(tm, st.qd_layer)
     assert np.allclose(cols.x_m, xs)
+    unit_jy = np.tile([0.0, 1.0], (tm.mesh.t.shape[1], 1))         # every column finds its sloped mid-plane
+    assert np.allclose(cols.mid_plane_jy(unit_jy), 1.0)
     build_device(tm, [Contact("anode"), Contact("cathode")])          # the box-method check passes
     with pytest.raises(InputError, match="spacer.wedge_um"):
         wedge(run_um=60.0)                        # the wedge must end inside the electrical domain
