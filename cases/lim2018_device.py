@@ -163,7 +163,7 @@ def run_geometry(out: Path, geometry: str, options: MeshOptions, targets, bar, p
         ramp_points += way + [pt]
         points[j], start, seconds[j] = pt, pt, time.time() - t1
         bar.update()
-    pts = sorted({round(p.voltage_V, 9): p for p in ramp_points}.values(), key=lambda p: p.voltage_V)
+    pts = sorted({round(p.voltage_V, 9): p for p in ramp_points}.values(), key=lambda p: abs(p.current))  # past a fold V is not monotonic
     res["jv_electrothermal"] = [{"V": p.voltage_V, "J_A_per_cm2": p.j_A_per_cm2, "peak_rise_K": p.max_rise_K}
                                 for p in pts]
     res["operating_points"] = {f"{j:g}": point_summary(dm, et, pt, stack, mode, out, geometry, j, seconds[j])

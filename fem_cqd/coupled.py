@@ -58,9 +58,32 @@ CURRENT_RTOL = 1e-8     # a current-driven point matches its target to this (rel
 DIRECT_CURRENT_RANGE = 0.1   # a state this close (relative) in current starts a current-driven Newton: the
                              # stripe's fixed-current iterations then took 0.2-0.8 s each instead of a
                              # voltage bracket; from 5x below, its continuation in current took 13 s
+BRACKET_OVERSHOOT = 1.5    # a current bracket's step: at most this x the secant estimate of the way left
 REACH_MIN_T_STEP = 1 / 16   # reach's voltage points give up early (it falls back to the fixed current): past the
                             # electrothermal fold a voltage point has no steady state, and halving the
                             # temperature step to 1e-3 spent 115 s failing there (stripe, 4.93 V)
+REACH_OVERSHOOT = 3.0       # reach's voltage point stops once its current passes this x the target: past the fold
+                            # it runs away (stripe, gmsh edge window, 4.93 V: 13x the target in 4 iterations,
+                            # then 200 s of failing temperature continuation at 230 A/cm^2)
+REACH_CURRENT_RATIO = 1.5   # reach's fallback climbs to the target in fixed-current points at most this ratio apart,
+                            # each from the last one's temperature (stripe: isothermal at the 3.5 A/cm^2 point's
+                            # temperature, 18 A/cm^2 needs > 5.2 V; self-heated, 4.8 V -- one jump sent the
+                            # voltage bracket to 9 V, where the Newton solves failed for 15 min)
+
+
+def _bracket_step(step: float, V0: float, V1: float, f0: float, f1: float) -> float:
+    """The next voltage step of a current bracket that has not crossed the target yet, after a
+    step ``step`` from V0 (f0 = ln I/I_target) to V1 (f1): doubled (at most 1 V), but no longer
+    than ``BRACKET_OVERSHOOT`` x the secant estimate of the remaining way, -f1 (V1 - V0)/(f1 - f0),
+    nor shorter than 1 mV. (Doubling alone sent the stripe's bracket from 5.2 V to 9 V, where a
+    current 100x the target made every Newton solve hard.)"""
+    doubled = float(np.clip(2 * step, -1.0, 1.0))
+    if not (math.isfinite(f0) and math.isfinite(f1)) or f1 == f0:
+        return doubled
+    remaining = -f1 * (V1 - V0) / (f1 - f0)
+    if remaining * step <= 0:
+        return doubled
+    return math.copysign(min(abs(doubled), max(BRACKET_OVERSHOOT * abs(remaining), 1e-3)), step)
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,9 +257,10 @@ class Electrothermal:
         """The state whose drive current is ``current`` to ``CURRENT_RTOL``. From a ``state`` whose
         current is within ``DIRECT_CURRENT_RANGE`` of it (the next temperature iterate at the same
         target), first the current-driven Newton (the drive's voltage an unknown), given up after a
-        few halvings; failing that, or farther away: a bracket in voltage (steps from ``state``'s voltage, or from equilibrium, doubling from 0.05 V, at most
-        1 V), then regula falsi (Illinois) on ln |I(V)| -- on I itself while an end carries no
-        current; every evaluation a voltage continuation from the nearer end."""
+        few halvings; failing that, or farther away: a bracket in voltage (steps from ``state``'s
+        voltage, or from equilibrium: :func:`_bracket_step`), then regula falsi (Illinois) on
+        ln |I(V)| -- on I itself while an end carries no current; every evaluation a voltage
+        continuation from the nearer end."""
         d, sgn = self.drive, (1.0 if current > 0 else -1.0)
         if state is not None and abs(state.currents[d] / current - 1) < DIRECT_CURRENT_RANGE:
             try:                                          # the drive's voltage as an unknown, from the nearby state
@@ -267,7 +291,7 @@ class Electrothermal:
             ends.append(solve_bias(dev, {d: V}, start=ends[-1], linear_solver=self.linear))
             if (f(ends[-1]) >= 0) != (f(ends[-2]) >= 0):
                 break
-            step = float(np.clip(2 * step, -1.0, 1.0))
+            step = _bracket_step(step, *(e.voltages[d] for e in ends[-2:]), *(f(e) for e in ends[-2:]))
         a, b = ends[-2], ends[-1]
         fa, fb = f(a), f(b)
         side, c = 0, b
@@ -326,11 +350,14 @@ class Electrothermal:
     def operating_point(self, *, voltage_V=None, current=None, j_A_per_cm2=None, start: OperatingPoint | None = None,
                         tol_K: float = 1e-3, max_iter: int = 60, omega: float = 1.0, anderson: int = 3,
                         one_way: bool = False, T_max_K: float = 1000.0, progress: bool = False,
-                        min_T_step: float = 1e-3) -> OperatingPoint:
+                        min_T_step: float = 1e-3, current_limit: float | None = None) -> OperatingPoint:
         """Electrothermal steady state at a voltage of the drive contact (V), or at a terminal
         ``current`` (A; A/m planar) or ``j_A_per_cm2`` over the aperture. Starts from ``start``
         (its electrical state and temperature) when given; see the module doc. ``min_T_step``: the
-        smallest step of the continuation in temperature, as a fraction of the change."""
+        smallest step of the continuation in temperature, as a fraction of the change.
+        ``current_limit`` (A; A/m planar): the iteration stops with an ElectrothermalConvergenceError
+        once the drive current passes it (at a fixed voltage past the fold the current runs away;
+        a search that only needs to know it is past its target stops there)."""
         t0 = time.time()
         check_positive("tol_K", tol_K)
         if not 0 < omega <= 1:
@@ -374,6 +401,9 @@ class Electrothermal:
                                        time.time() - t0, light, float(np.sum(heat)))
                 bar.update()
                 bar.set_postfix_str(f"dT={change:.3g} K J={point.j_A_per_cm2:.4g} A/cm2 V={point.voltage_V:.4g}")
+                if current_limit is not None and abs(point.current) > current_limit:
+                    raise ElectrothermalConvergenceError(f"at {what} the current {abs(point.current):.4g} passed the limit "
+                                                         f"{current_limit:.4g} in iteration {it}", last_state=point)
                 if th.T.max() > T_max_K:
                     raise ElectrothermalConvergenceError(f"thermal runaway at {what}: the peak temperature reached {th.T.max():.4g} K "
                                            f"> T_max_K = {T_max_K:g} K in iteration {it}", last_state=point)
@@ -396,11 +426,14 @@ class Electrothermal:
         ln I(V) to ``rtol``, every point started from the nearer end. Below the electrothermal
         fold this is the same steady state as ``operating_point(j_A_per_cm2=...)`` (which
         re-solves the current target in every temperature iteration and also works beyond the
-        fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold, or a
-        hard Newton path; its continuation in temperature stops at ``REACH_MIN_T_STEP``), the
-        target is solved by ``operating_point`` at fixed current from the last point below it. Returns ``(target_point, ramp_points)``: the point and every
-        converged point on the way (an electrothermal J-V curve). If that fails too, the
-        ConvergenceError's ``completed`` holds the points so far.
+        fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold its
+        current runs away: it stops at ``REACH_OVERSHOOT`` x the target; or a hard Newton path:
+        its continuation in temperature stops at ``REACH_MIN_T_STEP``), the target is climbed to
+        in fixed-current ``operating_point``\ s from the last point below it, geometrically spaced
+        at most ``REACH_CURRENT_RATIO`` apart, each from the last one's temperature. Returns
+        ``(target_point, ramp_points)``: the point and every converged point on the way (an
+        electrothermal J-V curve). If that fails too, the ConvergenceError's ``completed`` holds
+        the points so far.
         """
         signed = self.target_current(current, j_A_per_cm2)
         target = abs(signed)
@@ -411,10 +444,21 @@ class Electrothermal:
             below = [p for p in points if abs(p.current) < target] or ([start] if start is not None else [None])
             near = max(below, key=lambda p: abs(p.current) if p is not None else -1.0)
             try:
-                return self.operating_point(current=signed, start=near, progress=progress, **kwargs), points
+                return self._climb_current(signed, near, progress, points, kwargs), points
             except ConvergenceError as exc2:
                 raise ElectrothermalConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
                                        completed=points) from None
+
+    def _climb_current(self, signed, near, progress, points, kwargs):
+        """Fixed-current operating points from ``near`` (None: one step from ambient) to ``signed``,
+        geometrically spaced at most ``REACH_CURRENT_RATIO`` apart, each appended to ``points``."""
+        ratio = abs(signed) / abs(near.current) if near is not None and near.current != 0 else 1.0
+        steps = max(1, math.ceil(math.log(ratio) / math.log(REACH_CURRENT_RATIO) - 1e-9)) if ratio > 1 else 1
+        for k in range(1, steps + 1):
+            current = signed if k == steps else signed * ratio ** (k / steps - 1)
+            near = self.operating_point(current=current, start=near, progress=progress, **kwargs)
+            points.append(near)
+        return near
 
     def _reach(self, target, start, step_V, rtol, max_points, progress, points, kwargs):
         """The voltage-driven search of :meth:`reach`; appends every converged point to ``points``."""
@@ -425,7 +469,8 @@ class Electrothermal:
 
         def solve(V, near):
             try:
-                pt = self.operating_point(voltage_V=V, start=near, **{"min_T_step": REACH_MIN_T_STEP, **kwargs})
+                pt = self.operating_point(voltage_V=V, start=near, **{"min_T_step": REACH_MIN_T_STEP,
+                                                                      "current_limit": REACH_OVERSHOOT * target, **kwargs})
             except ConvergenceError as exc:
                 bar.close()
                 raise ElectrothermalConvergenceError(f"reaching {target:.4g}: the electrothermal point at {V:.6g} V failed: {exc}",

@@ -17,7 +17,8 @@ import skfem
 from scipy.optimize import brentq
 
 from fem_cqd.constants import k_B, q
-from fem_cqd.coupled import Electrothermal, thermal_node_power
+from fem_cqd.coupled import (BRACKET_OVERSHOOT, REACH_CURRENT_RATIO, REACH_OVERSHOOT, Electrothermal, _bracket_step,
+                             thermal_node_power)
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError
 from fem_cqd.materials import parse_library
@@ -168,6 +169,38 @@ def test_reach_finds_the_current_through_voltage_points_and_agrees_with_the_fixe
     assert all(abs(p.current) > 0 for p in ramp)
     with pytest.raises(InputError, match="step_V"):
         et.reach(current=by_v.current, step_V=-1.0)
+
+
+def test_reach_past_the_fold_stops_the_runaway_point_and_climbs_in_fixed_current_points():
+    """A first voltage point past the fold (0.022 V: no steady state) runs away; reach stops it at
+    REACH_OVERSHOOT x the target, then climbs from the start point in fixed-current points at most
+    REACH_CURRENT_RATIO apart to the same point as the direct solve."""
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    by_v = et.operating_point(voltage_V=0.012, tol_K=1e-7)
+    start = et.operating_point(voltage_V=0.002, tol_K=1e-7)
+    with pytest.raises(ElectrothermalConvergenceError, match="passed the limit") as err:
+        et.operating_point(voltage_V=0.022, start=start, current_limit=REACH_OVERSHOOT * by_v.current, max_iter=200)
+    assert abs(err.value.last_state.current) > REACH_OVERSHOOT * by_v.current   # the point where it stopped
+    point, ramp = et.reach(current=by_v.current, start=start, step_V=0.02, progress=False, tol_K=1e-7)
+    assert abs(point.current / by_v.current - 1) < 1e-8
+    assert abs(point.voltage_V / 0.012 - 1) < 1e-6
+    climbed = [abs(p.current) for p in ramp]
+    steps = int(np.ceil(np.log(by_v.current / start.current) / np.log(REACH_CURRENT_RATIO)))
+    assert len(climbed) == steps and climbed[-1] == pytest.approx(by_v.current, rel=1e-8)
+    ratios = np.diff(np.log([start.current] + climbed))
+    assert np.all(ratios > 0) and np.allclose(ratios, ratios[0], rtol=1e-6) and np.exp(ratios[0]) <= REACH_CURRENT_RATIO
+
+
+def test_bracket_step_doubles_but_stops_short_of_overshooting_the_secant_estimate():
+    assert _bracket_step(0.05, 1.0, 1.05, -10.0, -9.0) == pytest.approx(0.1)         # far: doubled
+    assert _bracket_step(0.8, 1.0, 1.8, -10.0, -9.0) == pytest.approx(1.0)           # at most 1 V
+    assert _bracket_step(0.4, 1.0, 1.4, -3.0, -1.0) == pytest.approx(BRACKET_OVERSHOOT * 0.2)   # secant: 0.2 V left
+    assert _bracket_step(-0.4, 1.4, 1.0, 3.0, 1.0) == pytest.approx(-BRACKET_OVERSHOOT * 0.2)   # downwards too
+    assert _bracket_step(0.4, 1.0, 1.4, -1.0, -1.0 + 1e-9) == pytest.approx(0.8)    # flat: doubled
+    assert _bracket_step(0.4, 1.0, 1.4, -1e6, -1e-4) == pytest.approx(1e-3)          # floor of 1 mV
+    assert _bracket_step(0.4, 1.0, 1.4, -np.inf, -1.0) == pytest.approx(0.8)         # no current yet: doubled
+    assert _bracket_step(0.4, 1.0, 1.4, -1.0, -2.0) == pytest.approx(0.8)            # moving away: doubled
 
 
 # --- a distributed thermistor vs solve_bvp --------------------------------------------------------
