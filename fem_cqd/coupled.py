@@ -428,9 +428,10 @@ class Electrothermal:
         re-solves the current target in every temperature iteration and also works beyond the
         fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold its
         current runs away: it stops at ``REACH_OVERSHOOT`` x the target; or a hard Newton path:
-        its continuation in temperature stops at ``REACH_MIN_T_STEP``), the target is climbed to
-        in fixed-current ``operating_point``\ s from the last point below it, geometrically spaced
-        at most ``REACH_CURRENT_RATIO`` apart, each from the last one's temperature. Returns
+        its continuation in temperature stops at ``REACH_MIN_T_STEP``), the target is solved by
+        ``operating_point`` at fixed current from the last point below it; if that fails too, it is
+        climbed to in fixed-current points from there, geometrically spaced at most
+        ``REACH_CURRENT_RATIO`` apart, each from the last one's temperature. Returns
         ``(target_point, ramp_points)``: the point and every converged point on the way (an
         electrothermal J-V curve). If that fails too, the ConvergenceError's ``completed`` holds
         the points so far.
@@ -444,7 +445,10 @@ class Electrothermal:
             below = [p for p in points if abs(p.current) < target] or ([start] if start is not None else [None])
             near = max(below, key=lambda p: abs(p.current) if p is not None else -1.0)
             try:
-                return self._climb_current(signed, near, progress, points, kwargs), points
+                try:
+                    return self.operating_point(current=signed, start=near, progress=progress, **kwargs), points
+                except ConvergenceError:
+                    return self._climb_current(signed, near, progress, points, kwargs), points
             except ConvergenceError as exc2:
                 raise ElectrothermalConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
                                        completed=points) from None
