@@ -20,10 +20,13 @@ reports:
   the area-weighted coefficient of variation (std / mean; a spike a few nm wide at the edge weighs
   by its width) and (max - min) / mean.
 
-Why 3.5 and not 18 A/cm^2: on the shaped meshes the electrothermal search to 18 A/cm^2 does not
-converge robustly yet (measured: the quick 90 deg gmsh-window stripe failed at 5.56 V after 17 min,
-the full one ran > 25 min on its first shape; the plain tensor mesh reaches 18 A/cm^2 in ~80 s).
-``run(j_A_per_cm2=18.0)`` asks for it anyway.
+Why 3.5 and not 18 A/cm^2: the stripe at 18 A/cm^2 lies close to its electrothermal fold (at a
+fixed 4.93 V the current runs away), and on the shaped meshes the electrical Newton solves up there
+fail often, so a shape costs ~13 min instead of the tensor mesh's ~1 min (measured, climbing in
+fixed-current points from 3.5 A/cm^2: the 90 deg gmsh-window stripe reached 18 A/cm^2 at 4.7827 V, +73.3 K -- the tensor mesh: 4.780 V, +73.1 K --
+in 788 s, 653 s of them in 298 failed Newton solves at the PEDOT:PSS / poly-TPD interface; the
+quick mesh runs away at 5.56 V, shaped or not: its coarse organic cells put 18 A/cm^2 past its
+fold). ``run(j_A_per_cm2=18.0)`` asks for it.
 
 Mesh: the default case's ``OPERATING_MESH`` with a gmsh window around the edge of cells
 ``SHAPE_CELL_NM`` (:mod:`fem_cqd.shaped_mesh`); the vertical 90 deg sharp step is meshed the same
