@@ -63,8 +63,8 @@ REACH_MIN_T_STEP = 1 / 16   # reach's voltage points give up early (it falls bac
                             # electrothermal fold a voltage point has no steady state, and halving the
                             # temperature step to 1e-3 spent 115 s failing there (stripe, 4.93 V)
 REACH_OVERSHOOT = 3.0       # reach's voltage point stops once its current passes this x the target: past the fold
-                            # it runs away (stripe, gmsh edge window, 4.93 V: 13x the target in 4 iterations,
-                            # then 200 s of failing temperature continuation at 230 A/cm^2)
+                            # it runs away (stripe, gmsh edge window, 4.93 V: 30x the target by iteration 10,
+                            # 162 s; without the limit its temperature continuation failed there after 206 s)
 REACH_CURRENT_RATIO = 1.5   # reach's fallback climbs to the target in fixed-current points at most this ratio apart,
                             # each from the last one's temperature (stripe: isothermal at the 3.5 A/cm^2 point's
                             # temperature, 18 A/cm^2 needs > 5.2 V; self-heated, 4.8 V -- one jump sent the
