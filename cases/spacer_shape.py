@@ -20,8 +20,8 @@ reports:
   the area-weighted coefficient of variation (std / mean; a spike a few nm wide at the edge weighs
   by its width) and (max - min) / mean.
 
-Why 3.5 and not 18 A/cm^2: the stripe at 18 A/cm^2 lies close to its electrothermal fold (at a
-fixed 4.93 V the current runs away), and on the shaped meshes the electrical Newton solves up there
+Why 3.5 and not 18 A/cm^2: the stripe at 18 A/cm^2 is past its electrothermal fold (8.1 A/cm^2 at
+4.83 V, runaway at 4.93 V, 18 A/cm^2 at 4.78 V on the upper branch: only a current drive gets there), and on the shaped meshes the electrical Newton solves up there
 fail often, so a shape costs ~13 min instead of the tensor mesh's ~1 min (measured, climbing in
 fixed-current points from 3.5 A/cm^2: the 90 deg gmsh-window stripe reached 18 A/cm^2 at 4.7827 V, +73.3 K -- the tensor mesh: 4.780 V, +73.1 K --
 in 788 s, 653 s of them in 298 failed Newton solves at the PEDOT:PSS / poly-TPD interface; the
