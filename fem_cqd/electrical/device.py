@@ -374,8 +374,11 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
     cond = np.flatnonzero(kinds == "conductor")
     poisson = np.flatnonzero(kinds != "conductor")
     mats, reg = tmesh.region_materials, tmesh.element_region
-    for name, m in zip(tmesh.region_names, mats):
-        validate_electrical(m, f"materials[{m.name!r}] (region {name!r})")
+    present = np.zeros(len(mats), bool)
+    present[np.unique(reg)] = True          # the electrical mesh keeps the thermal mesh's region list; a heat-only
+    for name, m, here in zip(tmesh.region_names, mats, present):      # substrate (silicon, diamond) has no element
+        if here:
+            validate_electrical(m, f"materials[{m.name!r}] (region {name!r})")
     if semi.size == 0 and cond.size == 0:
         raise InputError("tmesh regions", tmesh.region_names, "at least one semiconductor or conductor region")
 

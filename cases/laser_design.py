@@ -1,0 +1,229 @@
+"""Design search for a CQD laser diode: threshold current and peak temperature over device, cavity
+and pulse train, on dask.
+
+The question of the seed's "next effort": which aperture, spacer, transport-layer thickness,
+substrate, cavity and pulse train bring the reference stack (``lim2018_operating``, the stripe) to
+modal threshold below a damage temperature. Two kinds of parameter:
+
+1. **device** (each a design table: :func:`fem_cqd.studies.laser_device`, a resumable sweep on a
+   dask ``LocalCluster``): aperture width, spacer taper angle, TCTA thickness, substrate / heat sink
+   (glass, sapphire, silicon, diamond) -- the device driven at ``J_LIST`` A/cm^2 at ambient, the
+   QD film's J_rec(x) and the film's rise for that heat switched on (transient heat solve to steady);
+2. **cheap** (:mod:`fem_cqd.design_search`, no new solve): the cavity core (the ZnO between the
+   film and the Al cathode, optical thickness ``core_nm``) and cavity loss ``CAVITY_LOSS_PER_CM``
+   give the threshold material gain g_th; the pulse width and duty cycle give the film's rise at
+   the end of a pulse of the periodic train (exact superposition of the step response); threshold
+   is where the aperture-mean gain reaches g_th.
+
+Per device, the best cheap design -- the largest duty cycle at threshold with the film's peak rise
+<= ``DT_MAX_K`` -- is found by ``scipy.optimize.differential_evolution``, the devices' searches run
+as tasks on the same dask client. Outputs in ``results/laser_design/``: ``devices/`` (the sweep:
+index, one folder per device with its table), ``designs.csv`` (ranked: best cheap design per
+device, J_th, rise, feasibility, or how far the threshold gain is out of reach),
+``cavity.png`` (g_th, confinement and modal loss vs core thickness), ``train_map.png`` (reachable
+aperture-mean gain of the best device over pulse width x duty cycle), ``devices.png`` (J-V and
+DC rise per device), ``best/`` (the best device driven by a coupled electrothermal pulse,
+:meth:`fem_cqd.coupled.Electrothermal.pulse`, at its threshold or at the highest current of its
+table: J map, T map, film profile and gain -- the check of the table's ambient-state
+approximation at the single-pulse corner), ``summary.json``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fem_cqd import design_search as ds
+from fem_cqd import gain, viz
+from fem_cqd.cli import case_main
+from fem_cqd.errors import ConvergenceError
+from fem_cqd.gain import QDParams
+from fem_cqd.results import prepare_output_dir, write_csv, write_json
+from fem_cqd.stack import lim2018
+from fem_cqd.sweep import Study, _client, run_sweep
+
+OUT_DEFAULT = Path("results/laser_design")
+GEOMETRY = "planar"
+PARAMS = "lim2018_operating"
+QD = dataclasses.replace(QDParams(), n_max=24)     # J_rec of 100+ A/cm^2: <N> up to ~8 needs more states than 12
+CAVITY_LOSS_PER_CM = 20.0      # a DFB grating's loss, the order of the CQD DFB lasers' (Roh et al. 2020)
+DT_MAX_K = 100.0               # damage limit of the organic layers (film peak rise)
+DC_CHECK_RISE_K = 10.0         # the DC check of the ambient-state table runs at the row whose DC rise is nearest this
+J_LIST = [2.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 70.0, 100.0, 150.0, 200.0]
+DEVICES = ([{"aperture_um": a, "substrate": "glass"} for a in (20.0, 50.0, 100.0, 200.0)]
+           + [{"aperture_um": 100.0, "substrate": s} for s in ("sapphire", "silicon", "diamond")]
+           + [{"aperture_um": 100.0, "substrate": "glass", "tcta_nm": 30.0},
+              {"aperture_um": 100.0, "substrate": "glass", "taper_angle_deg": 45.0}])
+QUICK_DEVICES = [{"aperture_um": 100.0, "substrate": "glass"}, {"aperture_um": 100.0, "substrate": "diamond"}]
+QUICK_J_LIST = [2.0, 5.0, 10.0, 20.0]
+WIDTHS_S = np.geomspace(1e-8, 1e-3, 11)
+DUTIES = np.geomspace(1e-5, 1.0, 11)
+
+
+def device_study(quick: bool) -> Study:
+    return Study(name="laser_design_devices", point="laser_device", design="list",
+                 points=tuple(QUICK_DEVICES if quick else DEVICES),
+                 parameters={},
+                 fixed={"geometry": GEOMETRY, "params": PARAMS, "quick": quick,
+                        "j_A_per_cm2": QUICK_J_LIST if quick else J_LIST, "times": 31 if quick else 46})
+
+
+def _label(values: dict) -> str:
+    extra = "".join(f", {k} {v:g}" for k, v in values.items() if k not in ("aperture_um", "substrate"))
+    return f"{values['aperture_um']:g} um, {values['substrate']}{extra}"
+
+
+def search_device(folder: str, stack_values: dict, seed: int) -> dict:
+    """The best cheap design of one device (a dask task): its table, cavity curve and optimiser."""
+    table = ds.DeviceTable.load(Path(folder))
+    stack = lim2018(GEOMETRY, aperture_um=stack_values["aperture_um"], substrate=stack_values["substrate"],
+                    tcta_nm=stack_values.get("tcta_nm"), params=PARAMS)
+    cavity = ds.CavityCurve(stack, CAVITY_LOSS_PER_CM)
+    best = ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)
+    return {**best, "cavity": {"core_nm": cavity.core_nm, "g_th_per_cm": cavity.g_th_per_cm,
+                               "confinement": cavity.confinement, "modal_loss_per_cm": cavity.modal_loss_per_cm}}
+
+
+def train_map(table, g_th_per_cm: float) -> np.ndarray:
+    """Reachable aperture-mean gain (1/cm) of a table over WIDTHS_S x DUTIES."""
+    return np.array([[ds.threshold(table, 100 * g_th_per_cm, w, d, QD)["g_reach_per_cm"] for d in DUTIES]
+                     for w in WIDTHS_S])
+
+
+def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dict:
+    """The best device under one coupled pulse of the best width, at J_th or the table's largest J:
+    maps, film profile and gain; the table's prediction at the same corner beside it."""
+    from fem_cqd.coupled import Electrothermal
+    from fem_cqd.electrical import Contact
+    from fem_cqd.mesh import OPERATING_MESH, QUICK_MESH, build_mesh
+    from fem_cqd.qd_profile import qd_film_profile
+
+    stack = lim2018(GEOMETRY, aperture_um=values["aperture_um"], substrate=values["substrate"],
+                    tcta_nm=values.get("tcta_nm"), params=PARAMS)
+    stack = dataclasses.replace(stack, spacer=dataclasses.replace(stack.spacer, taper_angle_deg=values.get("taper_angle_deg", 90.0)))
+    dm = build_mesh(stack, dataclasses.replace(QUICK_MESH, shape_cell_nm=4.0) if quick else OPERATING_MESH)
+    et = Electrothermal(dm, [Contact("anode"), Contact("cathode")], qd_emission=QD)
+    j = design["j_th_A_per_cm2"] if np.isfinite(design["j_th_A_per_cm2"]) else float(table.j_A_per_cm2[-1])
+    w = float(design["width_s"])
+    t0 = time.time()
+    res = et.pulse(j_A_per_cm2=j, width_s=w, times=[w], tol_K=1.0, progress=False)
+    T_end = res.history.T[-1]
+    st = res.end_state
+    prof = qd_film_profile(dm.electrical, stack.qd_layer, st.R_vertex, T_end[dm.node_map])
+    maps = gain.evaluate(np.maximum(prof.j_rec_A_per_m2, 0.0), prof.T_K, ds.wavelength_grid_m(prof.T_K, QD), QD)
+    best = out / "best"
+    best.mkdir(exist_ok=True)
+    Jmag = np.hypot(st.J[:, 0], st.J[:, 1]) / 1e4
+    a_um = stack.aperture_half_width_um
+    window = dict(xlim_um=(0.0, 2 * a_um), ylim_um=(0.1, stack.thickness_nm * 1e-3), y_stretch=100.0)
+    viz.field_map(dm.electrical, Jmag, best / "J_map.png", title=f"|J| at the end of a {w:.3g} s pulse, {j:.3g} A/cm2",
+                  label="|J| (A/cm2)", log=True, **window)
+    viz.field_map(dm.thermal, T_end, best / "T_map.png", title="T at the end of the pulse", label="T (K)",
+                  xlim_um=(0.0, 8 * a_um), ylim_um=(-stack.substrate.thickness_um, stack.thickness_nm * 1e-3))
+    viz.gain_profile_plot(best / "film.png", prof.x_m * 1e6, prof.j_rec_A_per_m2 / 1e4, prof.T_K, {"coupled pulse": maps},
+                          QD.lambda_1s_nm)
+    write_csv(best / "film.csv", {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
+                                  "excitons_per_dot": maps.occupancy.n_mean, "peak_gain_per_cm": maps.peak_g_per_m / 100})
+    single = ds.threshold(table, 1e-300, w, 1e-12, QD)            # the table's single pulse (D -> 0) at its rows
+    rise_tab = np.interp(np.log(j), np.log(table.j_A_per_cm2), table.train_rises(w, 1e-12).max(axis=1))
+    inside = prof.x_m <= stack.aperture_half_width_um * 1e-6
+    dc = table.step_K[:, :, -1].max(axis=1)                     # the DC corner: the row nearest DC_CHECK_RISE_K
+    k = int(np.argmin(np.abs(np.log(np.maximum(dc, 1e-9) / DC_CHECK_RISE_K))))
+    dc_check = {"j_A_per_cm2": float(table.j_A_per_cm2[k]), "table_ambient_state_rise_K": float(dc[k]),
+                "table_voltage_V": float(table.voltage_V[k])}
+    try:
+        op, _ = et.reach(j_A_per_cm2=float(table.j_A_per_cm2[k]), progress=False)
+        dc_check.update(coupled_voltage_V=op.voltage_V, coupled_self_heated_rise_K=float(qd_film_profile(
+            dm.electrical, stack.qd_layer, op.electrical.R_vertex, op.thermal.T[dm.node_map]).T_K.max() - et.T_ambient_K))
+    except ConvergenceError as exc:                   # recorded: the check is a result either way
+        dc_check.update(coupled_voltage_V=math.nan, coupled_self_heated_rise_K=math.nan, failed=str(exc)[:300])
+    return {"values": values, "j_A_per_cm2": j, "width_s": w, "seconds": time.time() - t0, "dc_check": dc_check,
+            "coupled_film_peak_rise_K": float(prof.T_K.max() - et.T_ambient_K),
+            "table_film_peak_rise_K": float(rise_tab),
+            "coupled_voltage_end_V": float(st.voltages[et.drive]),
+            "coupled_aperture_mean_peak_gain_per_cm": ds.aperture_gain_per_m(
+                prof.j_rec_A_per_m2, prof.T_K, prof.column_width_m, inside.astype(float), QD) / 100,
+            "table_g_reach_single_pulse_per_cm": single["g_reach_per_cm"]}
+
+
+def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, workers: int | None = None) -> dict:
+    t0 = time.time()
+    out = prepare_output_dir(out_dir, overwrite)
+    study = device_study(quick)
+    sweep = run_sweep(study, out / "devices", workers=workers, progress=True)
+    done = [r for r in sweep.records if r["status"] == "done"]
+    client, cluster = _client(None, workers)
+    try:
+        futures = [client.submit(search_device, str(out / "devices" / "points" / r["id"]), r["values"], 0, pure=False)
+                   for r in done]
+        results = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    rows = []
+    for r, res in zip(done, results):
+        rows.append({"device": _label(r["values"]), "values": r["values"], **{k: v for k, v in res.items() if k != "cavity"},
+                     "j_max_A_per_cm2": r["outputs"]["j_max_A_per_cm2"], "stopped": r["outputs"]["stopped"]})
+    rows.sort(key=lambda d: d["score"])
+    write_csv(out / "designs.csv", {
+        "rank": list(range(1, len(rows) + 1)), "device": [d["device"] for d in rows],
+        "feasible": [d["feasible"] for d in rows], "core_nm": [d["core_nm"] for d in rows],
+        "duty": [d["duty"] for d in rows], "width_s": [d["width_s"] for d in rows],
+        "g_th_per_cm": [d["g_th_per_cm"] for d in rows], "g_reach_per_cm": [d["g_reach_per_cm"] for d in rows],
+        "j_th_A_per_cm2": [d["j_th_A_per_cm2"] for d in rows], "peak_rise_K": [d["peak_rise_K"] for d in rows],
+        "j_max_A_per_cm2": [d["j_max_A_per_cm2"] for d in rows], "score": [d["score"] for d in rows]})
+    cav = results[0]["cavity"]
+    viz.panel_plot(out / "cavity.png", [
+        {"curves": [{"x": cav["core_nm"], "y": cav["g_th_per_cm"], "style": "C0"},
+                    {"hline": float(gain.saturated_peak_gain_per_m(np.linspace(600e-9, 660e-9, 61), None, QD) / 100),
+                     "color": "k", "ls": ":", "label": "saturated gain, 300 K"}],
+         "ylabel": "g$_{th}$ (cm$^{-1}$)", "logy": True, "legend": 8,
+         "title": f"slab TE0, cavity loss {CAVITY_LOSS_PER_CM:g} cm$^{{-1}}$", "xlabel": "ZnO core (nm)"},
+        {"curves": [{"x": cav["core_nm"], "y": cav["confinement"], "style": "C1"}], "ylabel": r"$\Gamma$",
+         "xlabel": "ZnO core (nm)",
+         "twin": {"curves": [{"x": cav["core_nm"], "y": cav["modal_loss_per_cm"], "style": "C3"}],
+                  "ylabel": "modal loss (cm$^{-1}$)", "ylabel_color": "C3"}}], rows=1)
+    tables = {r["id"]: ds.DeviceTable.load(out / "devices" / "points" / r["id"]) for r in done}
+    viz.panel_plot(out / "devices.png", [
+        {"curves": [{"x": t.j_A_per_cm2, "y": t.voltage_V, "style": "o-", "label": _label(r["values"])}
+                    for r, t in zip(done, tables.values())], "xlabel": "J (A/cm$^2$)", "ylabel": "V at 300 K", "logx": True,
+         "legend": 6},
+        {"curves": [{"x": t.j_A_per_cm2, "y": t.step_K[:, :, -1].max(axis=1), "style": "o-"} for t in tables.values()]
+         + [{"hline": DT_MAX_K, "color": "k", "ls": ":"}],
+         "xlabel": "J (A/cm$^2$)", "ylabel": "DC film peak rise (K)", "logx": True, "logy": True}], rows=1)
+    best = rows[0]
+    best_rec = next(r for r in done if _label(r["values"]) == best["device"])
+    gmap = train_map(tables[best_rec["id"]], best["g_th_per_cm"])
+    W, Dg = np.meshgrid(WIDTHS_S, DUTIES, indexing="ij")
+    viz.scatter_map(out / "train_map.png", W.ravel(), Dg.ravel(), gmap.ravel(), xlabel="pulse width (s)",
+                    ylabel="duty cycle", label="reachable aperture-mean gain (cm$^{-1}$)",
+                    title=f"{best['device']}: gain reachable in the table")
+    check = best_pulse(out, best["values"], best, tables[best_rec["id"]], quick)
+    feasible = [d for d in rows if d["feasible"]]
+    head = (f"best: {best['device']}, core {best['core_nm']:.0f} nm, duty {best['duty']:.3g}, width {best['width_s']:.3g} s: "
+            + (f"J_th {best['j_th_A_per_cm2']:.3g} A/cm2, film peak rise {best['peak_rise_K']:.3g} K" if best["feasible"] else
+               f"no threshold: g_th {best['g_th_per_cm']:.4g} /cm, reachable {best['g_reach_per_cm']:.4g} /cm"))
+    summary = {
+        "headline": [f"laser_design: {len(feasible)} of {len(rows)} devices reach threshold under dT <= {DT_MAX_K:g} K",
+                     head,
+                     f"coupled pulse check ({check['j_A_per_cm2']:.3g} A/cm2, {check['width_s']:.3g} s): film peak rise "
+                     f"{check['coupled_film_peak_rise_K']:.3g} K coupled vs {check['table_film_peak_rise_K']:.3g} K table; "
+                     f"DC at {check['dc_check']['j_A_per_cm2']:g} A/cm2: {check['dc_check']['coupled_self_heated_rise_K']:.3g} K "
+                     f"self-heated vs {check['dc_check']['table_ambient_state_rise_K']:.3g} K table (ambient state)"],
+        "cavity_loss_per_cm": CAVITY_LOSS_PER_CM, "dT_max_K": DT_MAX_K, "quick": quick,
+        "designs": rows, "best_pulse_check": check, "sweep_counts": sweep.counts, "seconds": time.time() - t0}
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def main(argv=None) -> int:
+    return case_main(run, __doc__, OUT_DEFAULT, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
