@@ -17,8 +17,9 @@ modal threshold below a damage temperature. Two kinds of parameter:
 
 Per device, the best cheap design -- the largest duty cycle at threshold with the film's peak rise
 <= ``DT_MAX_K`` -- is found by ``scipy.optimize.differential_evolution``, the devices' searches run
-as tasks on the same dask client. Outputs in ``results/laser_design/``: ``devices/`` (the sweep:
-index, one folder per device with its table), ``designs.csv`` (ranked: best cheap design per
+as tasks on the same dask client. The device sweep is written to ``results/laser_design_devices/``
+(index, one folder per device with its table; kept by ``--overwrite``, so a rerun resumes it).
+Outputs in ``results/laser_design/``: ``designs.csv`` (ranked: best cheap design per
 device, J_th, rise, feasibility, or how far the threshold gain is out of reach),
 ``cavity.png`` (g_th, confinement and modal loss vs core thickness), ``train_map.png`` (reachable
 aperture-mean gain of the best device over pulse width x duty cycle), ``devices.png`` (J-V and
@@ -50,6 +51,7 @@ OUT_DEFAULT = Path("results/laser_design")
 GEOMETRY = "planar"
 PARAMS = "lim2018_operating"
 QD = dataclasses.replace(QDParams(), n_max=24)     # J_rec of 100+ A/cm^2: <N> up to ~8 needs more states than 12
+CAVITY_LOSSES_PER_CM = (5.0, 20.0, 50.0)   # drawn in cavity.png
 CAVITY_LOSS_PER_CM = 20.0      # a DFB grating's loss, the order of the CQD DFB lasers' (Roh et al. 2020)
 DT_MAX_K = 100.0               # damage limit of the organic layers (film peak rise)
 DC_CHECK_RISE_K = 10.0         # the DC check of the ambient-state table runs at the row whose DC rise is nearest this
@@ -72,6 +74,13 @@ def device_study(quick: bool) -> Study:
                         "j_A_per_cm2": QUICK_J_LIST if quick else J_LIST, "times": 31 if quick else 46})
 
 
+def devices_folder(out: Path, quick: bool) -> Path:
+    """The device sweep's folder, beside the case's output so that ``--overwrite`` keeps it: a rerun
+    (after an interruption, or with new cheap settings) reuses every finished device table. Delete
+    it to recompute the tables (e.g. after changing ``laser_device``)."""
+    return out.with_name(out.name + ("_devices_quick" if quick else "_devices"))
+
+
 def _label(values: dict) -> str:
     extra = "".join(f", {k} {v:g}" for k, v in values.items() if k not in ("aperture_um", "substrate"))
     return f"{values['aperture_um']:g} um, {values['substrate']}{extra}"
@@ -83,9 +92,29 @@ def search_device(folder: str, stack_values: dict, seed: int) -> dict:
     stack = lim2018(GEOMETRY, aperture_um=stack_values["aperture_um"], substrate=stack_values["substrate"],
                     tcta_nm=stack_values.get("tcta_nm"), params=PARAMS)
     cavity = ds.CavityCurve(stack, CAVITY_LOSS_PER_CM)
-    best = ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)
-    return {**best, "cavity": {"core_nm": cavity.core_nm, "g_th_per_cm": cavity.g_th_per_cm,
-                               "confinement": cavity.confinement, "modal_loss_per_cm": cavity.modal_loss_per_cm}}
+    return ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)
+
+
+def cavity_plot(out: Path) -> None:
+    """g_th, confinement and modal loss vs the ZnO core of the 100 um glass stripe for several cavity
+    losses: ``cavity.png``, ``cavity.csv``."""
+    stack = lim2018(GEOMETRY, aperture_um=100.0, params=PARAMS)
+    curves = {a: ds.CavityCurve(stack, a) for a in CAVITY_LOSSES_PER_CM}
+    ref = curves[CAVITY_LOSS_PER_CM]
+    write_csv(out / "cavity.csv", {"core_nm": ref.core_nm, "confinement": ref.confinement,
+                                   "modal_loss_per_cm": ref.modal_loss_per_cm,
+                                   **{f"g_th_per_cm_loss{a:g}": c.g_th_per_cm for a, c in curves.items()}})
+    g_sat = float(gain.saturated_peak_gain_per_m(ds.wavelength_grid_m(np.array([300.0]), QD), None, QD) / 100)
+    viz.panel_plot(out / "cavity.png", [
+        {"curves": [{"x": c.core_nm, "y": c.g_th_per_cm, "style": f"C{i}", "label": f"cavity loss {a:g} /cm"}
+                    for i, (a, c) in enumerate(curves.items())]
+         + [{"hline": g_sat, "color": "k", "ls": ":", "label": "saturated gain, 300 K"}],
+         "ylabel": "g$_{th}$ (cm$^{-1}$)", "logy": True, "legend": 8, "title": "slab TE0, 100 um glass stripe",
+         "xlabel": "ZnO core (nm)"},
+        {"curves": [{"x": ref.core_nm, "y": ref.confinement, "style": "C1"}], "ylabel": r"$\Gamma$",
+         "xlabel": "ZnO core (nm)",
+         "twin": {"curves": [{"x": ref.core_nm, "y": ref.modal_loss_per_cm, "style": "C3"}],
+                  "ylabel": "modal loss (cm$^{-1}$)", "ylabel_color": "C3"}}], rows=1)
 
 
 def train_map(table, g_th_per_cm: float) -> np.ndarray:
@@ -154,11 +183,12 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
     t0 = time.time()
     out = prepare_output_dir(out_dir, overwrite)
     study = device_study(quick)
-    sweep = run_sweep(study, out / "devices", workers=workers, progress=True)
+    devices = devices_folder(out, quick)
+    sweep = run_sweep(study, devices, workers=workers, progress=True)
     done = [r for r in sweep.records if r["status"] == "done"]
     client, cluster = _client(None, workers)
     try:
-        futures = [client.submit(search_device, str(out / "devices" / "points" / r["id"]), r["values"], 0, pure=False)
+        futures = [client.submit(search_device, str(devices / "points" / r["id"]), r["values"], 0, pure=False)
                    for r in done]
         results = client.gather(futures)
     finally:
@@ -167,7 +197,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
             cluster.close()
     rows = []
     for r, res in zip(done, results):
-        rows.append({"device": _label(r["values"]), "values": r["values"], **{k: v for k, v in res.items() if k != "cavity"},
+        rows.append({"device": _label(r["values"]), "values": r["values"], **res,
                      "j_max_A_per_cm2": r["outputs"]["j_max_A_per_cm2"], "stopped": r["outputs"]["stopped"]})
     rows.sort(key=lambda d: d["score"])
     write_csv(out / "designs.csv", {
@@ -177,18 +207,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
         "g_th_per_cm": [d["g_th_per_cm"] for d in rows], "g_reach_per_cm": [d["g_reach_per_cm"] for d in rows],
         "j_th_A_per_cm2": [d["j_th_A_per_cm2"] for d in rows], "peak_rise_K": [d["peak_rise_K"] for d in rows],
         "j_max_A_per_cm2": [d["j_max_A_per_cm2"] for d in rows], "score": [d["score"] for d in rows]})
-    cav = results[0]["cavity"]
-    viz.panel_plot(out / "cavity.png", [
-        {"curves": [{"x": cav["core_nm"], "y": cav["g_th_per_cm"], "style": "C0"},
-                    {"hline": float(gain.saturated_peak_gain_per_m(np.linspace(600e-9, 660e-9, 61), None, QD) / 100),
-                     "color": "k", "ls": ":", "label": "saturated gain, 300 K"}],
-         "ylabel": "g$_{th}$ (cm$^{-1}$)", "logy": True, "legend": 8,
-         "title": f"slab TE0, cavity loss {CAVITY_LOSS_PER_CM:g} cm$^{{-1}}$", "xlabel": "ZnO core (nm)"},
-        {"curves": [{"x": cav["core_nm"], "y": cav["confinement"], "style": "C1"}], "ylabel": r"$\Gamma$",
-         "xlabel": "ZnO core (nm)",
-         "twin": {"curves": [{"x": cav["core_nm"], "y": cav["modal_loss_per_cm"], "style": "C3"}],
-                  "ylabel": "modal loss (cm$^{-1}$)", "ylabel_color": "C3"}}], rows=1)
-    tables = {r["id"]: ds.DeviceTable.load(out / "devices" / "points" / r["id"]) for r in done}
+    cavity_plot(out)
+    tables = {r["id"]: ds.DeviceTable.load(devices / "points" / r["id"]) for r in done}
     viz.panel_plot(out / "devices.png", [
         {"curves": [{"x": t.j_A_per_cm2, "y": t.voltage_V, "style": "o-", "label": _label(r["values"])}
                     for r, t in zip(done, tables.values())], "xlabel": "J (A/cm$^2$)", "ylabel": "V at 300 K", "logx": True,

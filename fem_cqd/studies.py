@@ -15,7 +15,10 @@ names), when the function has one, lets a study be checked before any point runs
 - ``laser_device``: the design table of one device of the laser design search
   (:class:`fem_cqd.design_search.DeviceTable`, ``device.json`` / ``device.csv``): the lim2018 chain's
   device (same stack and shape parameters) driven at each of ``j_A_per_cm2`` (a list) at ambient
-  temperature (one-way electrothermal points, each from the last), the QD film's J_rec(x), and the
+  temperature (one-way electrothermal points found by :meth:`~fem_cqd.coupled.Electrothermal.reach`
+  from the last: voltage continuation, which at ambient is far more robust than a current-driven
+  Newton -- that took over 20 min from 2 to 5 A/cm^2 on the 20 um stripe; no runaway limit: a DC rise past
+  1000 K is a number of the table, which pulses scale down), the QD film's J_rec(x), and the
   film's rise for that heat switched on at t = 0 (transient heat solve on ``times`` log-spaced
   samples to ``t_max_s``, which must reach the steady rise to ``STEADY_RTOL``); stops at the first
   density that does not solve (recorded in ``stopped``).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -116,7 +120,7 @@ def laser_device(values: dict, folder: Path) -> dict:
     done, j_rec, steps, pt, stopped, prof = [], [], [], None, "", None
     for j in js:
         try:
-            pt = et.operating_point(j_A_per_cm2=float(j), one_way=True, start=pt)
+            pt, _ = et.reach(j_A_per_cm2=float(j), start=pt, one_way=True, T_max_K=math.inf, progress=False)
         except ConvergenceError as exc:
             stopped = f"{j:g} A/cm2: {exc}"[:300]
             break
