@@ -157,8 +157,7 @@ def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dic
                           QD.lambda_1s_nm)
     write_csv(best / "film.csv", {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
                                   "excitons_per_dot": maps.occupancy.n_mean, "peak_gain_per_cm": maps.peak_g_per_m / 100})
-    single = ds.threshold(table, 1e-300, w, 1e-12, QD)            # the table's single pulse (D -> 0) at its rows
-    rise_tab = np.interp(np.log(j), np.log(table.j_A_per_cm2), table.train_rises(w, 1e-12).max(axis=1))
+    j_rec_tab, rise_tab = table.at(j, w, 1e-12)                 # the table's single pulse (D -> 0) at J
     inside = prof.x_m <= stack.aperture_half_width_um * 1e-6
     dc = table.step_K[:, :, -1].max(axis=1)                     # the DC corner: the row nearest DC_CHECK_RISE_K
     k = int(np.argmin(np.abs(np.log(np.maximum(dc, 1e-9) / DC_CHECK_RISE_K))))
@@ -172,11 +171,12 @@ def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dic
         dc_check.update(coupled_voltage_V=math.nan, coupled_self_heated_rise_K=math.nan, failed=str(exc)[:300])
     return {"values": values, "j_A_per_cm2": j, "width_s": w, "seconds": time.time() - t0, "dc_check": dc_check,
             "coupled_film_peak_rise_K": float(prof.T_K.max() - et.T_ambient_K),
-            "table_film_peak_rise_K": float(rise_tab),
+            "table_film_peak_rise_K": float(rise_tab.max()),
             "coupled_voltage_end_V": float(st.voltages[et.drive]),
             "coupled_aperture_mean_peak_gain_per_cm": ds.aperture_gain_per_m(
                 prof.j_rec_A_per_m2, prof.T_K, prof.column_width_m, inside.astype(float), QD) / 100,
-            "table_g_reach_single_pulse_per_cm": single["g_reach_per_cm"]}
+            "table_aperture_mean_peak_gain_per_cm": ds.aperture_gain_per_m(
+                j_rec_tab, table.T_ambient_K + rise_tab, table.weight, table.inside, QD) / 100}
 
 
 def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, workers: int | None = None) -> dict:

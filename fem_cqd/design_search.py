@@ -92,6 +92,16 @@ class DeviceTable:
         """(n_j, n_x) film rise at the end of a pulse of the periodic train (K)."""
         return self.step_K @ train_weights(self.times_s, width_s, duty)
 
+    def at(self, j_A_per_cm2: float, width_s: float, duty: float) -> tuple[np.ndarray, np.ndarray]:
+        """(J_rec(x), rise(x)) at a current density within the table under the train, interpolated
+        as power laws of J between its rows (as :func:`threshold`)."""
+        lj = np.log(self.j_A_per_cm2)
+        pos = float(np.interp(math.log(j_A_per_cm2), lj, np.arange(lj.size)))
+        k = min(int(pos), lj.size - 2)
+        rise = self.train_rises(width_s, duty)
+        return (_power_law(self.j_rec_A_per_m2[k], self.j_rec_A_per_m2[k + 1], pos - k),
+                _power_law(rise[k], rise[k + 1], pos - k))
+
 
 def wavelength_grid_m(T_K, qd) -> np.ndarray:
     """``WAVELENGTH_POINTS`` wavelengths (m) over the gain model's valid range at the temperatures

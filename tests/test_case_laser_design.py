@@ -1,0 +1,32 @@
+"""The laser design search, small: one quick-mesh device with two currents through the whole case
+(device sweep on a 1-worker LocalCluster, the search on the same kind of client, the coupled checks);
+a rerun reuses the device table."""
+import json
+
+from fem_cqd.cli import load_case
+
+
+def test_quick_design_search_writes_its_outputs_and_resumes(tmp_path, monkeypatch):
+    case = load_case("laser_design")
+    monkeypatch.setattr(case, "QUICK_DEVICES", [{"aperture_um": 100.0, "substrate": "glass"}])
+    monkeypatch.setattr(case, "QUICK_J_LIST", [2.0, 5.0])
+    monkeypatch.setattr(case, "CAVITY_LOSSES_PER_CM", (20.0,))
+    out = tmp_path / "ld"
+    s = case.run(out, quick=True, workers=1)
+    for name in ("summary.json", "designs.csv", "cavity.png", "cavity.csv", "devices.png", "train_map.png",
+                 "best/J_map.png", "best/T_map.png", "best/film.png", "best/film.csv"):
+        assert (out / name).stat().st_size > 0, name
+    d, = s["designs"]
+    assert s["sweep_counts"] == {"done": 1, "failed": 0, "pending": 0}
+    # this stack's slab cannot reach threshold: g_th (~9e3 /cm) far above the reachable gain
+    assert not d["feasible"] and d["g_th_per_cm"] > 5e3 and d["score"] > 20
+    chk = s["best_pulse_check"]
+    assert abs(chk["coupled_film_peak_rise_K"] / chk["table_film_peak_rise_K"] - 1) < 0.05
+    assert abs(chk["coupled_aperture_mean_peak_gain_per_cm"] - chk["table_aperture_mean_peak_gain_per_cm"]) < 5.0
+    assert "failed" not in chk["dc_check"]
+    # rerun: the device table is reused (the sweep's record is not rewritten)
+    rec = out.with_name("ld_devices_quick") / "index.csv"
+    before = rec.read_text()
+    s2 = case.run(out, overwrite=True, quick=True, workers=1)
+    assert rec.read_text() == before and json.loads((out / "summary.json").read_text())["designs"][0]["device"] == d["device"]
+    assert s2["sweep_counts"]["done"] == 1
