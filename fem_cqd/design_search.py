@@ -133,7 +133,8 @@ def _power_law(a0, a1, s):
 
 def threshold(table: DeviceTable, g_th_per_m: float, width_s: float, duty: float, qd) -> dict:
     """J_th (A/cm^2, terminal), the film's peak rise and the voltage at threshold, and the largest
-    aperture-mean gain the table reaches under the train (module doc)."""
+    aperture-mean gain the table reaches under the train (module doc). ``at_first_row``: the
+    table's lowest current already reaches g_th (J_th is then that current, an upper bound)."""
     rise = table.train_rises(width_s, duty)
     T0 = table.T_ambient_K
 
@@ -144,12 +145,9 @@ def threshold(table: DeviceTable, g_th_per_m: float, width_s: float, duty: float
     too_hot = rise.max(axis=1) > GAIN_T_MAX_K - T0
     n = int(np.argmax(too_hot)) if np.any(too_hot) else rise.shape[0]
     rise = rise[:n]
-    if n == 0:
-        return {"g_reach_per_cm": -math.inf, "j_th_A_per_cm2": math.inf, "peak_rise_K": math.inf,
-                "voltage_V": math.nan, "at_first_row": False}
     g = np.array([gain_at(k) for k in range(n)])
-    out = {"g_reach_per_cm": float(g.max() / 100), "j_th_A_per_cm2": math.inf, "peak_rise_K": math.inf,
-           "voltage_V": math.nan, "at_first_row": False}
+    out = {"g_reach_per_cm": float(g.max() / 100) if n else -math.inf, "j_th_A_per_cm2": math.inf,
+           "peak_rise_K": math.inf, "voltage_V": math.nan, "at_first_row": False}
     above = np.flatnonzero(g >= g_th_per_m)
     if above.size == 0:
         return out
