@@ -45,6 +45,7 @@ from fem_cqd.errors import ConvergenceError
 from fem_cqd.gain import QDParams
 from fem_cqd.results import prepare_output_dir, write_csv, write_json
 from fem_cqd.stack import lim2018
+from fem_cqd.studies import laser_device_values, reference_device, reference_stack
 from fem_cqd.sweep import Study, _client, run_sweep
 
 OUT_DEFAULT = Path("results/laser_design")
@@ -89,12 +90,10 @@ def _label(values: dict) -> str:
     return f"{values['aperture_um']:g} um, {values['substrate']}{extra}"
 
 
-def search_device(folder: str, stack_values: dict, seed: int) -> dict:
+def search_device(folder: str, values: dict, seed: int) -> dict:
     """The best cheap design of one device (a dask task): its table, cavity curve and optimiser."""
     table = ds.DeviceTable.load(Path(folder))
-    stack = lim2018(GEOMETRY, aperture_um=stack_values["aperture_um"], substrate=stack_values["substrate"],
-                    tcta_nm=stack_values.get("tcta_nm"), params=PARAMS)
-    cavity = ds.CavityCurve(stack, CAVITY_LOSS_PER_CM)
+    cavity = ds.CavityCurve(reference_stack(laser_device_values(values)), CAVITY_LOSS_PER_CM)
     return ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)
 
 
@@ -126,19 +125,12 @@ def train_map(table, g_th_per_cm: float) -> np.ndarray:
                      for w in WIDTHS_S])
 
 
-def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dict:
+def best_pulse(out: Path, values: dict, design: dict, table) -> dict:
     """The best device under one coupled pulse of the best width, at J_th or the table's largest J:
     maps, film profile and gain; the table's prediction at the same corner beside it."""
-    from fem_cqd.coupled import Electrothermal
-    from fem_cqd.electrical import Contact
-    from fem_cqd.mesh import OPERATING_MESH, QUICK_MESH, build_mesh
     from fem_cqd.qd_profile import qd_film_profile
 
-    stack = lim2018(GEOMETRY, aperture_um=values["aperture_um"], substrate=values["substrate"],
-                    tcta_nm=values.get("tcta_nm"), params=PARAMS)
-    stack = dataclasses.replace(stack, spacer=dataclasses.replace(stack.spacer, taper_angle_deg=values.get("taper_angle_deg", 90.0)))
-    dm = build_mesh(stack, dataclasses.replace(QUICK_MESH, shape_cell_nm=4.0) if quick else OPERATING_MESH)
-    et = Electrothermal(dm, [Contact("anode"), Contact("cathode")], qd_emission=QD)
+    stack, dm, et, _ = reference_device(laser_device_values(values))     # the table's device, as laser_device built it
     j0 = min(PULSE_CHECK_J_MAX, design["j_th_A_per_cm2"] if np.isfinite(design["j_th_A_per_cm2"])
              else float(table.j_A_per_cm2[-1]))
     w = float(design["width_s"])
@@ -170,7 +162,6 @@ def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dic
     write_csv(best / "film.csv", {"x_um": prof.x_m * 1e6, "j_rec_A_per_cm2": prof.j_rec_A_per_m2 / 1e4, "T_K": prof.T_K,
                                   "excitons_per_dot": maps.occupancy.n_mean, "peak_gain_per_cm": maps.peak_g_per_m / 100})
     j_rec_tab, rise_tab = table.at(j, w, 1e-12)                 # the table's single pulse (D -> 0) at J
-    inside = prof.x_m <= stack.aperture_half_width_um * 1e-6
     dc = table.step_K[:, :, -1].max(axis=1)                     # the DC corner: the row nearest DC_CHECK_RISE_K
     k = int(np.argmin(np.abs(np.log(np.maximum(dc, 1e-9) / DC_CHECK_RISE_K))))
     dc_check = {"j_A_per_cm2": float(table.j_A_per_cm2[k]), "table_ambient_state_rise_K": float(dc[k]),
@@ -187,7 +178,7 @@ def best_pulse(out: Path, values: dict, design: dict, table, quick: bool) -> dic
             "table_film_peak_rise_K": float(rise_tab.max()),
             "coupled_voltage_end_V": float(st.voltages[et.drive]),
             "coupled_aperture_mean_peak_gain_per_cm": ds.aperture_gain_per_m(
-                prof.j_rec_A_per_m2, prof.T_K, prof.column_width_m, inside.astype(float), QD) / 100,
+                prof.j_rec_A_per_m2, prof.T_K, prof.column_width_m, table.inside, QD) / 100,
             "table_aperture_mean_peak_gain_per_cm": ds.aperture_gain_per_m(
                 j_rec_tab, table.T_ambient_K + rise_tab, table.weight, table.inside, QD) / 100}
 
@@ -212,7 +203,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
     done = [r for r in sweep.records if r["status"] == "done"]
     client, cluster = _client(None, workers)
     try:
-        futures = [client.submit(search_device, str(devices / "points" / r["id"]), r["values"], 0, pure=False)
+        futures = [client.submit(search_device, str(devices / "points" / r["id"]), {**study.fixed, **r["values"]}, 0,
+                                 pure=False)
                    for r in done]
         results = client.gather(futures)
     finally:
@@ -247,7 +239,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
     viz.scatter_map(out / "train_map.png", W.ravel(), Dg.ravel(), gmap.ravel(), xlabel="pulse width (s)",
                     ylabel="duty cycle", label="reachable aperture-mean gain (cm$^{-1}$)",
                     title=f"{best['device']}: gain reachable in the table")
-    check = best_pulse(out, best["values"], best, tables[best_rec["id"]], quick)
+    check = best_pulse(out, {**study.fixed, **best["values"]}, best, tables[best_rec["id"]])
     feasible = [d for d in rows if d["feasible"]]
     head = (f"best: {best['device']}, core {best['core_nm']:.0f} nm, duty {best['duty']:.3g}, width {best['width_s']:.3g} s: "
             + (f"J_th {best['j_th_A_per_cm2']:.3g} A/cm2, film peak rise {best['peak_rise_K']:.3g} K" if best["feasible"] else

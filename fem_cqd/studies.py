@@ -57,18 +57,30 @@ def _values(name: str, values: dict, defaults: dict) -> dict:
     return {**defaults, **values}
 
 
-def _reference_device(v: dict):
-    """(stack, device mesh, Electrothermal, QDParams) of the lim2018 chain for point values ``v``."""
-    from .coupled import Electrothermal
-    from .electrical import Contact
-    from .gain import QDParams
-    from .mesh import OPERATING_MESH, QUICK_MESH, build_mesh
+def laser_device_values(values: dict) -> dict:
+    """A ``laser_device`` point's values completed with the defaults (unknown names refused)."""
+    return _values("laser_device", values, LASER_DEVICE_KEYS)
+
+
+def reference_stack(v: dict):
+    """The lim2018 stack of complete point values ``v`` (geometry, aperture, substrate, TCTA and spacer
+    thickness, spacer taper and edge radius, parameter set)."""
     from .stack import lim2018 as stack_of
 
     stack = stack_of(v["geometry"], aperture_um=float(v["aperture_um"]), substrate=v["substrate"],
                      tcta_nm=v["tcta_nm"], spacer_nm=v["spacer_nm"], params=v["params"])
-    stack = dataclasses.replace(stack, spacer=dataclasses.replace(stack.spacer, taper_angle_deg=float(v["taper_angle_deg"]),
-                                                                  edge_radius_nm=float(v["edge_radius_nm"])))
+    return dataclasses.replace(stack, spacer=dataclasses.replace(stack.spacer, taper_angle_deg=float(v["taper_angle_deg"]),
+                                                                 edge_radius_nm=float(v["edge_radius_nm"])))
+
+
+def reference_device(v: dict):
+    """(stack, device mesh, Electrothermal, QDParams) of the lim2018 chain for complete point values ``v``."""
+    from .coupled import Electrothermal
+    from .electrical import Contact
+    from .gain import QDParams
+    from .mesh import OPERATING_MESH, QUICK_MESH, build_mesh
+
+    stack = reference_stack(v)
     options = dataclasses.replace(QUICK_MESH, shape_cell_nm=4.0) if bool(v["quick"]) else OPERATING_MESH
     dm = build_mesh(stack, options)
     qd = QDParams()
@@ -82,7 +94,7 @@ def lim2018(values: dict, folder: Path) -> dict:
     from .results import write_profile_csv
 
     v = _values("lim2018", values, LIM2018_KEYS)
-    stack, dm, et, qd = _reference_device(v)
+    stack, dm, et, qd = reference_device(v)
     j = float(v["j_A_per_cm2"])
     pt = None
     for target in [t for t in (3.5,) if t < j] + [j]:           # as the default case: a lower current first
@@ -108,11 +120,11 @@ def laser_device(values: dict, folder: Path) -> dict:
     from .qd_profile import FilmColumns
     from .thermal import solve_transient, time_grid
 
-    v = _values("laser_device", values, LASER_DEVICE_KEYS)
+    v = laser_device_values(values)
     js = np.asarray(v["j_A_per_cm2"], dtype=float)
     if js.ndim != 1 or js.size < 2 or not np.all(np.diff(js) > 0) or js[0] <= 0:
         raise InputError("laser_device j_A_per_cm2", v["j_A_per_cm2"], "at least two increasing current densities > 0")
-    stack, dm, et, _ = _reference_device(v)
+    stack, dm, et, _ = reference_device(v)
     film = FilmColumns(dm.electrical, stack.qd_layer)
     times = np.geomspace(1e-9, float(v["t_max_s"]), int(v["times"]))
     grid = time_grid(times[-1], times[0] / 10, 10, include=times)       # BDF2 steps doubling every 10
