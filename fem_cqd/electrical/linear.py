@@ -15,6 +15,11 @@ coulombs mix safely. Then, by ``backend``:
 Every solution is checked: when the row-scaled residual ||A x - b|| / ||b|| exceeds ``1e-8``, the
 solve is repeated with a fresh analysis (PARDISO) and then with SuperLU's partial pivoting, the
 most robust of the three; a singular matrix raises :class:`SingularJacobian`.
+
+The factors of the last solve are kept: :meth:`JacobianSolver.solve_again` solves with them for
+another right-hand side (a chord Newton step, the tangent of a continuation) at the cost of two
+triangular solves. ``tag`` is the caller's note of what they are the factors of (reset by every
+:meth:`~JacobianSolver.solve`).
 """
 from __future__ import annotations
 
@@ -71,6 +76,15 @@ def _relative_residual(A, x, b) -> float:
     return float(np.sqrt((r * r).sum()) / nb) if nb > 0 else float(np.sqrt((r * r).sum()))
 
 
+def _row_max_abs(A) -> np.ndarray:
+    """max_j |A_ij| per row of a CSR matrix (0 for an empty row)."""
+    if A.nnz == 0:
+        return np.zeros(A.shape[0])
+    out = np.maximum.reduceat(np.abs(A.data), np.minimum(A.indptr[:-1], A.nnz - 1))
+    out[np.diff(A.indptr) == 0] = 0.0
+    return out
+
+
 def _keys(A) -> np.ndarray:
     """Row-major linear index of each stored entry of a CSR matrix with sorted indices."""
     rows = np.repeat(np.arange(A.shape[0], dtype=np.int64), np.diff(A.indptr))
@@ -115,6 +129,8 @@ class _Pardiso:
         indptr, indices, keys = self._pattern
         if A.shape[0] + 1 != indptr.size:
             return None
+        if np.array_equal(A.indptr, indptr) and np.array_equal(A.indices, indices):
+            return A                                  # the usual case: a Jacobian of the device's fixed layout
         ka = _keys(A)
         pos = np.searchsorted(keys, ka)
         if np.any(pos >= keys.size) or np.any(keys[np.minimum(pos, keys.size - 1)] != ka):
@@ -123,7 +139,9 @@ class _Pardiso:
         data[pos] = A.data
         return sp.csr_matrix((data, indices, indptr), shape=A.shape)
 
-    def solve(self, A, b, reanalyse=False):
+    def factor(self, A, reanalyse=False):
+        """Factorise A (phase 22, after the analysis of its pattern if needed); returns the solve
+        with these factors, ``b -> x`` (phase 33)."""
         B = None if self._pattern is None or reanalyse else self._on_pattern(A)
         if B is None:
             if self._pattern is not None and not reanalyse and self._pattern[0].size == A.shape[0] + 1:
@@ -136,8 +154,9 @@ class _Pardiso:
                 self._pattern = (A.indptr.copy(), A.indices.copy(), _keys(A))
             self._solver.free_memory(everything=True)
             B = self._on_pattern(A)
-            self._call(11, B, np.zeros_like(b))
-        return self._call(23, B, b)
+            self._call(11, B, np.zeros(A.shape[0]))
+        self._call(22, B, np.zeros(A.shape[0]))
+        return lambda b: self._call(33, B, b)
 
     def release(self):
         if self._pattern is not None:
@@ -158,31 +177,45 @@ class JacobianSolver:
             raise InputError("linear_solver", backend, "'superlu' or 'auto' (pypardiso / MKL is not installed)")
         self.backend = backend
         self._pardiso = _Pardiso() if backend == "pardiso" else None
+        self._factors = None            # (solve with the last factors, their row scale)
+        self.tag = None
 
     def solve(self, J, F) -> np.ndarray:
-        scale = abs(J).max(axis=1).toarray().ravel()
+        """-J^{-1} F; J's factors are kept for :meth:`solve_again`."""
+        self._factors, self.tag = None, None
+        scale = _row_max_abs(J)
         if not np.all(scale > 0):
             raise SingularJacobian(f"{int(np.sum(scale == 0))} empty rows (all entries zero), first at row {int(np.argmin(scale))}")
         A = sp.csr_matrix(J, copy=True)             # scaled in place: a product would drop zeros
         A.data /= np.repeat(scale, np.diff(A.indptr))
         A.sort_indices()
         b = np.ascontiguousarray(F / scale, dtype=float)
-        attempts = ([lambda: self._pardiso.solve(A, b), lambda: self._pardiso.solve(A, b, reanalyse=True)]
-                    if self._pardiso is not None else [lambda: _superlu(A, threshold=True).solve(b)])
-        attempts.append(lambda: _superlu(A, threshold=False).solve(b))
+        attempts = ([lambda: self._pardiso.factor(A), lambda: self._pardiso.factor(A, reanalyse=True)]
+                    if self._pardiso is not None else [lambda: _superlu(A, threshold=True).solve])
+        attempts.append(lambda: _superlu(A, threshold=False).solve)
         for k, attempt in enumerate(attempts):
             last = k == len(attempts) - 1
             try:
-                x = attempt()
+                solve = attempt()
+                x = solve(b)
             except SingularJacobian:
                 if last:
                     raise
                 continue
             if last or (np.all(np.isfinite(x)) and _relative_residual(A, x, b) <= RESIDUAL_TOL):
+                self._factors = (solve, scale)
                 return -x
+
+    def solve_again(self, F) -> np.ndarray:
+        """-J^{-1} F with the factors of the last :meth:`solve`'s J (a chord step)."""
+        if self._factors is None:
+            raise SingularJacobian("no factors kept (the last factorisation failed or was released)")
+        solve, scale = self._factors
+        return -solve(np.ascontiguousarray(F / scale, dtype=float))
 
     def release(self):
         """Free PARDISO's factor memory (also done when the object is garbage collected)."""
+        self._factors, self.tag = None, None
         if self._pardiso is not None:
             self._pardiso.release()
 

@@ -78,6 +78,10 @@ FIRST_STEP_V = 1.0     # first voltage step of a continuation (V); later steps g
 MAX_STEP_V = 0.5       # largest voltage step of a continuation (V): longer predictor steps made Newton chaotic
                        # (lim2018 operating set: 25-iteration failures and halvings cost 10x the steps saved)
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
+LINEAR_EFOLDS = 0.5    # predicted density changes (e-folds) applied as they are, in plain Newton
+CHORD_BELOW = 1e-3     # an update below this (V) makes the next ones chord steps (the factors kept)
+CHORD_RATE = 0.1       # a chord update larger than this fraction of the last update: a Newton step instead
+TANGENT_REUSE_V = 1e-2  # the tangent reuses factors of a Jacobian taken within this distance (V) of its z
 NEGLIGIBLE = (1e-20, 1e-12, 0.0)   # carrier densities, relative to the largest, below which a carrier is absent
                                    # (tried in turn; 0: none held)
 
@@ -98,7 +102,8 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     """Solve F(z) = 0 from ``z0``; returns (z, iterations). Raises _Failed.
 
     ``linear``: the JacobianSolver of the calling solve or ramp. ``subset``: indices of the unknowns
-    to solve for (others frozen), e.g. psi only.
+    to solve for (others frozen), e.g. psi only. Once an update is below ``CHORD_BELOW`` volts
+    the next ones are chord steps (module doc); ``linear.tag`` is left naming the last factors.
     """
     atol = 1e-9 * dev.VT_ref if atol is None else atol
     c = damping * dev.VT_ref
@@ -107,31 +112,48 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     clip(z)
     absent = None
     solved = _solved(dev, z.size) if subset is None else subset
+    factored = None                     # (z, held set) of the factors kept in ``linear``, while reusable
+    size = math.inf
     for it in range(1, maxit + 1):
+        chord = factored is not None and size < CHORD_BELOW
         with np.errstate(over="ignore", invalid="ignore"):
-            F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets)
+            F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets, jacobian=not chord)
         if solved is not None:
             F = _only(F, solved)                     # rows not solved for (frozen unknowns) do not count
-        if not np.all(np.isfinite(F)) or not np.all(np.isfinite(J.data)):
+        if not np.all(np.isfinite(F)) or (J is not None and not np.all(np.isfinite(J.data))):
             raise _Failed("non-finite residual")
         worst = float(np.max(np.abs(F))) if F.size else 0.0
-        if it == 1:       # reference: the first residual, or a millionth of the currents if that is smaller
+        if it == 1:       # reference: the first residual, or a millionth of the currents if that is larger
             first = max(worst, 1e-6 * _current_scale(fl), 1e-300)
         if worst > DIVERGED * first:
             raise _Failed(f"diverging: the largest residual grew {worst / first:.3g}-fold ({_worst(dev, F)})")
+        F_full = F
         if subset is None:
             now = _absent(dev, fl, NEGLIGIBLE[0] if negligible is None else negligible)
             absent = now if absent is None else np.intersect1d(absent, now)   # released, never added
-            F_full = F
-            J, F = _held(J, F, absent)
-        try:
-            dz = _solve_on(linear, J, F, solved)
-        except SingularJacobian as exc:
-            raise _Failed(f"singular Jacobian ({exc})") from None
+            F = _held_rhs(F, absent)
+        dz = None
+        if chord and (absent is None or absent.size == factored[1].size):
+            dz = _solve_again_on(linear, F, solved)
+            if not np.all(np.isfinite(dz)) or _size(dz, clip, z, F, fl) > CHORD_RATE * size:
+                dz = None                            # not contracting: a Newton step from here instead
+        if dz is None:
+            if J is None:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    J = evaluate(dev, z, voltages, driven, targets)[1]
+                if not np.all(np.isfinite(J.data)):
+                    raise _Failed("non-finite Jacobian")
+            if absent is not None:
+                J = _held_matrix(J, absent)
+            try:
+                dz = _solve_on(linear, J, F, solved)
+            except SingularJacobian as exc:
+                raise _Failed(f"singular Jacobian ({exc})") from None
+            factored = (z.copy(), absent if absent is not None else np.zeros(0, np.int64))
+            linear.tag = (dev, factored[0], factored[1], subset)
         if not np.all(np.isfinite(dz)):
             raise _Failed("non-finite Newton update")
-        quiet = _pinned_and_balanced(clip.pinned(z, dz), F, fl)
-        size = float(np.max(np.where(quiet, 0.0, np.abs(dz)))) if dz.size else 0.0
+        size = _size(dz, clip, z, F, fl)
         z = z + _only(_damped(dev, dz, c, subset is not None), solved)
         clip(z)
         if absent is not None:
@@ -142,6 +164,15 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
                 return z, it
             absent = absent[absent % 3 != wrong]          # that carrier is solved for from here on
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
+
+
+def _size(dz, clip, z, F, fl) -> float:
+    """The convergence measure of an update: its largest entry, leaving out those at an active
+    quasi-Fermi bound (:func:`_pinned_and_balanced`)."""
+    if not dz.size:
+        return 0.0
+    quiet = _pinned_and_balanced(clip.pinned(z, dz), F, fl)
+    return float(np.max(np.where(quiet, 0.0, np.abs(dz))))
 
 
 def _solved(dev: Device, size: int):
@@ -174,13 +205,22 @@ def _solve_on(linear: JacobianSolver, J, F, idx):
     return dz
 
 
+def _solve_again_on(linear: JacobianSolver, F, idx):
+    """As :func:`_solve_on`, with the factors ``linear`` kept from the last one (a chord step)."""
+    if idx is None:
+        return linear.solve_again(F)
+    dz = np.zeros(F.size)
+    dz[idx] = linear.solve_again(F[idx])
+    return dz
+
+
 def _damped(dev: Device, dz, c, psi_only=False):
     """The applied update (module doc): psi log-compressed, d -> c sign(d) ln(1 + |d|/c); at
     semiconductor nodes each quasi-Fermi potential moved so that its carrier's density makes the
     step Newton's linearisation predicts in density space, n -> n (1 + y),
     y = d ln n (= (d psi - d phi_n)/V_T, (d phi_p - d psi)/V_T), the decrease capped at
     ``MAX_EFOLDS`` e-folds per iteration; every other unknown takes its full update."""
-    step = c * np.sign(dz) * np.log1p(np.abs(dz) / c)
+    step = compressed(dz, c)
     if psi_only:
         return step
     N = dev.n_nodes
@@ -190,12 +230,34 @@ def _damped(dev: Device, dz, c, psi_only=False):
     step[3 * N:] = dz[3 * N:]
     live = np.flatnonzero(dev.node_semi & ~dev.node_cond)
     dpsi, dpsi_applied = dz[3 * live], step[3 * live]
-    floor = -1.0 + np.exp(-MAX_EFOLDS)
-    ln_n = np.log1p(np.maximum((dpsi - dz[3 * live + 1]) / VT, floor))
-    ln_p = np.log1p(np.maximum((dz[3 * live + 2] - dpsi) / VT, floor))
+    ln_n = log_density_step((dpsi - dz[3 * live + 1]) / VT)
+    ln_p = log_density_step((dz[3 * live + 2] - dpsi) / VT)
     step[3 * live + 1] = dpsi_applied - VT * ln_n
     step[3 * live + 2] = dpsi_applied + VT * ln_p
     return step
+
+
+def compressed(d, c):
+    """The applied psi update: d itself for |d| <= c, beyond it log-compressed with a continuous
+    slope, sign(d) c (1 + ln(|d| / c))."""
+    a = np.abs(d)
+    with np.errstate(divide="ignore"):
+        return np.where(a <= c, d, np.sign(d) * c * (1.0 + np.log(np.maximum(a, c) / c)))
+
+
+def log_density_step(y):
+    """The applied change of ln n for a Newton-predicted one y = d ln n (module doc): y itself
+    for |y| <= ``LINEAR_EFOLDS`` = Y; beyond, the density-space step (the density changes by the
+    factor Newton's linearisation predicts, n -> n (1 + y)), joined to it with a continuous slope:
+    Y + ln(1 + y - Y) above, -Y + Y ln((1 + y) / (1 - Y)) below (-> -inf as y -> -1), capped at
+    ``MAX_EFOLDS`` e-folds of decrease."""
+    Y = LINEAR_EFOLDS
+    y = np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = Y + np.log1p(np.maximum(y - Y, 0.0))
+        down = -Y + Y * np.log(np.maximum(1.0 + y, 0.0) / (1.0 - Y))
+    out = np.where(y > Y, up, np.where(y < -Y, down, y))
+    return np.maximum(out, -MAX_EFOLDS)
 
 
 def _absent(dev: Device, fl, negligible: float) -> np.ndarray:
@@ -255,20 +317,27 @@ def _merge(dev: Device, z, absent):
             z[3 * s_.b[tied] + off] = z[3 * s_.a[tied] + off]
 
 
-def _held(J, F, held):
-    """J and F with the unknowns ``held`` kept fixed: identity rows with zero right-hand side,
-    their columns dropped from the other rows (data only: the sparsity pattern stays)."""
+def _held_rhs(F, held):
+    """F with the rows of the unknowns ``held`` fixed zeroed (:func:`_held_matrix`)."""
     if held.size == 0:
-        return J, F
+        return F
+    F = F.copy()
+    F[held] = 0.0
+    return F
+
+
+def _held_matrix(J, held):
+    """J with the unknowns ``held`` kept fixed: identity rows, their columns dropped from the other
+    rows (data only: the sparsity pattern stays); with :func:`_held_rhs` they do not move."""
+    if held.size == 0:
+        return J
     J = J.copy()
     rows = np.repeat(np.arange(J.shape[0]), np.diff(J.indptr))
     mask = np.zeros(J.shape[0], bool)
     mask[held] = True
     hit = mask[rows] | mask[J.indices]
     J.data[hit] = np.where(rows[hit] == J.indices[hit], 1.0, 0.0)
-    F = F.copy()
-    F[held] = 0.0
-    return J, F
+    return J
 
 
 def _fermi_bounds(dev: Device, voltages, driven=()):
@@ -359,17 +428,24 @@ def _z_of(dev, state: ElectricalState, driven):
 def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets, negligible):
     """dz/dlambda at a converged z: J t = -dF/dlambda, where lambda moves the contact voltages by
     ``dvolts`` and the driven currents by ``dtargets`` (only the constraint right-hand sides and
-    the current rows depend on them). The Euler predictor of the continuation."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        F, J, (_, fl) = evaluate(dev, z, volts, driven, targets)
+    the current rows depend on them). The Euler predictor of the continuation. When ``linear``
+    keeps the factors of this device's Jacobian at a z within ``TANGENT_REUSE_V`` of this one
+    (those of the Newton solve that converged here), they are used: no new factorisation."""
     b = np.zeros(z.size)
     for name, (rows, _) in dev.constraints.h_volt.items():
         if name not in driven:
             b[rows] = dvolts.get(name, 0.0)
     N3 = 3 * dev.n_nodes
     b[N3:] = dtargets
-    J, b = _held(J, b, _absent(dev, fl, negligible))
-    return _solve_on(linear, J, -b, _solved(dev, z.size))
+    solved = _solved(dev, z.size)
+    tag = linear.tag
+    if (tag is not None and tag[0] is dev and tag[3] is None and tag[1].size == z.size
+            and float(np.max(np.abs(tag[1] - z), initial=0.0)) < TANGENT_REUSE_V):
+        return _solve_again_on(linear, _held_rhs(-b, tag[2]), solved)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, J, (_, fl) = evaluate(dev, z, volts, driven, targets)
+    held = _absent(dev, fl, negligible)
+    return _solve_on(linear, _held_matrix(J, held), _held_rhs(-b, held), solved)
 
 
 def _step_to(dev, linear, start: ElectricalState, goal_volts, driven, goal_currents, min_step, max_steps,
