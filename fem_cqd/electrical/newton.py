@@ -3,9 +3,14 @@
 - linear solves: :class:`~fem_cqd.electrical.linear.JacobianSolver` (row-equilibrated PARDISO
   with its analysis reused over a ramp, or SuperLU; ``linear_solver`` picks), node-interleaved
   unknowns;
-- damping: every psi update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
-  c = ``damping`` x V_T (V_T the smallest thermal voltage of the device): updates of a few V_T pass
-  almost unchanged, large ones are cut logarithmically (quasi-Fermi potentials: below);
+- damping: a psi update d up to c = ``damping`` x V_T (V_T the smallest thermal voltage of the
+  device) is applied as it is, a larger one is cut logarithmically, sign(d) c (1 + ln(|d|/c))
+  (quasi-Fermi potentials: below). Small updates are never changed: the compression used before,
+  c sign(d) ln(1 + |d|/c) everywhere, moved a 2 mV update by d^2/2c = 3e-5 V, and with it (below)
+  the quasi-Fermi potential of the majority carriers, whose current then put a residual 1e11 times
+  the predicted one on the node next to the junction -- the Euler predictor of every bias step
+  failed and each step started again from the last state (DEVSIM diode: 6-7 instead of 4 Newton
+  iterations per 0.1 V);
 - quasi-Fermi bounds: phi_n and phi_p (and conductor potentials) are clipped, after every update
   and on the starting guess, to [min V_c - m, max V_c + m] over the contact voltages, m = 10 V_T.
   With recombination only (no generation) the steady continuity equations obey a maximum
@@ -44,17 +49,24 @@
   the first residual tiny) -- the continuation then halves the step instead of running out its
   iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
-- damping: psi log-compressed (above); quasi-Fermi potentials moved so that each carrier's density
-  makes the step the linearisation predicts in density space, n -> n (1 + y) with
-  y = (d psi - d phi_n)/V_T (Newton in Slotboom-like variables, which are near linear in the
-  continuity equations), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration; reduces to the
-  plain Newton step as y -> 0;
+- damping: psi as above; quasi-Fermi potentials moved so that each carrier's log density changes by
+  y = (d psi - d phi_n)/V_T (the Newton step) while |y| <= ``LINEAR_EFOLDS``, and beyond that by
+  the step the linearisation predicts in density space, n -> n (1 + y) (Newton in Slotboom-like
+  variables, which are near linear in the continuity equations), joined with a continuous slope
+  (:func:`log_density_step`), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration;
+- chord steps: once an update is below ``CHORD_BELOW`` (V) the next iterations evaluate the residual
+  only and solve with the factors kept from the last Newton step (two triangular solves instead of
+  an assembly and a factorisation); a chord update larger than ``CHORD_RATE`` x the last update,
+  or a change in the held (absent) set, makes that iteration a full Newton step. Near convergence
+  the chord contracts by ~1e-3 per step (DEVSIM diode), so one or two more, cheap, iterations
+  replace the last factorisations;
 - stepping: at most ``MAX_STEP_V`` per step; the absent-carrier level and the starting point
   (predictor or last state) that worked last are tried first at the next step;
 - stepping: towards each target the step doubles after a fast success (<= 4 iterations), grows x1.25
   after <= 8, and halves on failure; each step starts from the Euler predictor z + dlambda dz/dlambda,
-  the tangent solved from J dz/dlambda = -dF/dlambda at the last converged point (one more linear
-  solve per step; exact for a linear problem), and retries once from the unpredicted point; below
+  the tangent solved from J dz/dlambda = -dF/dlambda at the last converged point (with the factors
+  kept from the Newton solve that converged there, when they are of this device within
+  ``TANGENT_REUSE_V``; else one more factorisation), and retries once from the unpredicted point; below
   ``min_step`` a ConvergenceError names the last converged bias, the equation with the largest
   residual and carries the last state and all completed points.
 """
