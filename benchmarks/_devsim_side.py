@@ -28,6 +28,8 @@ import time
 import numpy as np
 from scipy import constants as C
 
+from _report import peak_rss_mb
+
 L = 10e-6           # m, device size (square)
 XJ = 5e-6           # m, junction
 Y_CONTACT = 8e-6    # m, "top" contact spans Y_CONTACT <= y <= L on x = 0
@@ -239,7 +241,7 @@ def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, e
         raise RuntimeError("DEVSIM node order differs from the skfem mesh")
     res = {k: np.array(v) for k, v in out.items()}
     res.update(iterations=np.array(iters), seconds=seconds, seconds_setup=t_setup, n_nodes=m.p.shape[1],
-               solver="UMFPACK 5.1 (DEVSIM direct_solver = custom)")
+               solver="UMFPACK 5.1 (DEVSIM direct_solver = custom)", rss_MB=peak_rss_mb())
     return res
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -52,3 +54,18 @@ def report(name: str, rows: list[dict]) -> Path:
     bad = [r for r in rows if r["ok"] is False]
     print(f"wrote {out} ({len(rows)} rows, {len(bad)} outside tolerance)")
     return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (MB; Linux reports ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def spread(values) -> str:
+    """'median of k fresh processes (min-max)' for the label of a timing row."""
+    v = sorted(float(x) for x in values)
+    return f"median of {len(v)} fresh processes ({v[0]:.3g}-{v[-1]:.3g})" if len(v) > 1 else "1 process"
+
+
+def median(values) -> float:
+    return float(statistics.median(float(x) for x in values))

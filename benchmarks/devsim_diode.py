@@ -17,7 +17,8 @@ within a few mV.
   disagree by that much), and its relative-update test stalls above 1e-8;
 - timing: every size, both codes from mesh to the last bias point (equilibrium + ramp), DEVSIM in
   its default double precision to a relative update of 1e-6 (the example's 1e-10 is below its
-  round-off floor here), each run in a fresh process; Newton iterations per bias point are recorded.
+  round-off floor here), each run in a fresh process, ``--repeat`` (3) of them: the median time
+  is reported with the range, and the peak RSS of each code; Newton iterations per bias point are recorded.
 
 Run::
 
@@ -26,7 +27,7 @@ Run::
     python benchmarks/devsim_diode.py --sizes 500,5k
 
 Writes ``benchmarks/results/devsim_diode.json`` (rows: "current" per bias, "max_potential_difference",
-"seconds" for each code and size, "speedup_vs_devsim" per size, "newton_iterations").
+"seconds" and "peak_rss_MB" for each code and size, "speedup_vs_devsim" per size, "newton_iterations").
 DEVSIM is an optional dependency (``pip install devsim scipy-openblas32``).
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _devsim_side import (BIASES, N_DOP, SI_PARAMS, SIZES, SOURCE, XJ, build_mesh,  # noqa: E402
                           )
-from _report import report, row  # noqa: E402
+from _report import median, peak_rss_mb, report, row, spread  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CURRENT_TOL = 0.005          # relative, per bias point
@@ -144,7 +145,7 @@ def run_fem(m, contacts, biases=BIASES, linear_solver="auto") -> dict:
            "electrons": np.array([s.n for s in states]),
            "holes": np.array([s.p for s in states]),
            "iterations": np.array(iters), "seconds": seconds, "n_nodes": m.p.shape[1],
-           "backend": JacobianSolver(linear_solver).backend}
+           "backend": JacobianSolver(linear_solver).backend, "rss_MB": peak_rss_mb()}
     return out
 
 
@@ -158,9 +159,10 @@ def devsim_available() -> bool:
     return find_spec("devsim") is not None and find_spec("scipy_openblas32") is not None
 
 
-def run_devsim_subprocess(size: str, extended: bool, workdir: Path, cache: Path | None = None) -> dict:
-    """One DEVSIM run in a fresh process (or its earlier result from ``cache``, if there)."""
-    name = f"devsim_{size}{'_ext' if extended else ''}"
+def run_devsim_subprocess(size: str, extended: bool, workdir: Path, cache: Path | None = None, k: int = 0) -> dict:
+    """One DEVSIM run in a fresh process (or its earlier result from ``cache``, if there); ``k``
+    numbers the repeats."""
+    name = f"devsim_{size}{'_ext' if extended else ''}" + (f"_{k}" if k else "")
     if cache is not None and (cache / f"{name}.npz").is_file():
         with np.load(cache / f"{name}.npz") as z:
             print(f"(DEVSIM {size} extended={extended}: reusing {cache / name}.npz)", flush=True)
@@ -237,9 +239,13 @@ def main(argv=None):
     ap.add_argument("--devsim-cache", default=None,
                     help="directory keeping DEVSIM results (npz) between runs: DEVSIM's answer does not "
                          "change when fem_cqd does, and its 56k run takes minutes")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="fresh processes per code and size; the median time is reported (default 3)")
     ap.add_argument("--fem-timeout", type=float, default=1200.0,
                     help="seconds before a fem_cqd timing run is stopped and reported as unfinished")
     a = ap.parse_args(argv)
+    if a.repeat < 1:
+        ap.error(f"--repeat {a.repeat}: at least 1")
     if a.fem_only:
         return fem_only_main(*a.fem_only)
     sizes = ["500"] if a.quick else (a.sizes.split(",") if a.sizes else list(SIZES))
@@ -260,27 +266,41 @@ def main(argv=None):
             print(f"--- {size}: {N} nodes, {m.t.shape[1]} triangles", flush=True)
             runs = {}
             for backend in FEM_BACKENDS:
-                res = run_fem_subprocess(size, tmp, backend, timeout=a.fem_timeout)
-                runs[backend] = res
                 what = f"fem_cqd {size} ({N} nodes) equilibrium + ramp, {FEM_BACKENDS[backend]}"
-                if res is not None:
-                    what += f" [{res['backend']}]"
-                if res is None:
+                reps = []
+                for _ in range(a.repeat):
+                    res = run_fem_subprocess(size, tmp, backend, timeout=a.fem_timeout)
+                    if res is None:
+                        break
+                    reps.append(res)
+                if len(reps) < a.repeat:
+                    runs[backend] = None
                     print(f"{what}: did not finish within {a.fem_timeout:.0f} s", flush=True)
                     rows.append(row(f"{what}: NOT FINISHED, stopped after {a.fem_timeout:.0f} s", "seconds",
                                     float(a.fem_timeout)))
                     continue
-                print(f"{what}: {res['seconds']:.2f} s, Newton iterations {res['iterations'].tolist()}", flush=True)
+                res = dict(reps[0], seconds=median(r["seconds"] for r in reps),
+                           rss_MB=max(float(r["rss_MB"]) for r in reps))
+                runs[backend] = res
+                what += f" [{res['backend']}], {spread(r['seconds'] for r in reps)}"
+                print(f"{what}: {res['seconds']:.2f} s, peak RSS {res['rss_MB']:.0f} MB, Newton iterations "
+                      f"{res['iterations'].tolist()}", flush=True)
                 rows.append(row(what, "seconds", float(res["seconds"])))
+                rows.append(row(what, "peak_rss_MB", float(res["rss_MB"])))
             summary[size] = {"nodes": N, **{f"fem_{b}_seconds": (None if r is None else float(r["seconds"]))
                                            for b, r in runs.items()}}
             fem = runs["auto"] if runs["auto"] is not None else runs["superlu"]
             summary[size]["fem_iterations"] = [] if fem is None else fem["iterations"].tolist()
             if not have_devsim:
                 continue
-            ds = run_devsim_subprocess(size, False, tmp, cache)
-            print(f"DEVSIM  {ds['seconds']:.2f} s, Newton iterations {ds['iterations'].tolist()}", flush=True)
-            rows.append(row(f"DEVSIM {size} ({N} nodes) equilibrium + ramp", "seconds", float(ds["seconds"])))
+            reps = [run_devsim_subprocess(size, False, tmp, cache, k) for k in range(a.repeat)]
+            ds = dict(reps[0], seconds=median(r["seconds"] for r in reps),
+                      rss_MB=max(float(r.get("rss_MB", np.nan)) for r in reps))
+            what = f"DEVSIM {size} ({N} nodes) equilibrium + ramp, {spread(r['seconds'] for r in reps)}"
+            print(f"{what}: {ds['seconds']:.2f} s, peak RSS {ds['rss_MB']:.0f} MB, Newton iterations "
+                  f"{ds['iterations'].tolist()}", flush=True)
+            rows.append(row(what, "seconds", float(ds["seconds"])))
+            rows.append(row(what, "peak_rss_MB", float(ds["rss_MB"])))
             summary[size].update(devsim_seconds=float(ds["seconds"]), devsim_iterations=ds["iterations"].tolist())
             for backend, res in runs.items():
                 t_fem = float(res["seconds"]) if res is not None else float(a.fem_timeout)

@@ -3,14 +3,9 @@
 - linear solves: :class:`~fem_cqd.electrical.linear.JacobianSolver` (row-equilibrated PARDISO
   with its analysis reused over a ramp, or SuperLU; ``linear_solver`` picks), node-interleaved
   unknowns;
-- damping: a psi update d up to c = ``damping`` x V_T (V_T the smallest thermal voltage of the
-  device) is applied as it is, a larger one is cut logarithmically, sign(d) c (1 + ln(|d|/c))
-  (quasi-Fermi potentials: below). Small updates are never changed: the compression used before,
-  c sign(d) ln(1 + |d|/c) everywhere, moved a 2 mV update by d^2/2c = 3e-5 V, and with it (below)
-  the quasi-Fermi potential of the majority carriers, whose current then put a residual 1e11 times
-  the predicted one on the node next to the junction -- the Euler predictor of every bias step
-  failed and each step started again from the last state (DEVSIM diode: 6-7 instead of 4 Newton
-  iterations per 0.1 V);
+- damping: every psi update is compressed per entry, d -> c sign(d) ln(1 + |d|/c) with
+  c = ``damping`` x V_T (V_T the smallest thermal voltage of the device): updates of a few V_T pass
+  almost unchanged, large ones are cut logarithmically (quasi-Fermi potentials: below);
 - quasi-Fermi bounds: phi_n and phi_p (and conductor potentials) are clipped, after every update
   and on the starting guess, to [min V_c - m, max V_c + m] over the contact voltages, m = 10 V_T.
   With recombination only (no generation) the steady continuity equations obey a maximum
@@ -49,11 +44,15 @@
   the first residual tiny) -- the continuation then halves the step instead of running out its
   iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
-- damping: psi as above; quasi-Fermi potentials moved so that each carrier's log density changes by
-  y = (d psi - d phi_n)/V_T (the Newton step) while |y| <= ``LINEAR_EFOLDS``, and beyond that by
-  the step the linearisation predicts in density space, n -> n (1 + y) (Newton in Slotboom-like
-  variables, which are near linear in the continuity equations), joined with a continuous slope
-  (:func:`log_density_step`), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration;
+- damping: psi log-compressed (above); quasi-Fermi potentials moved so that each carrier's density
+  makes the step the linearisation predicts in density space, n -> n (1 + y) with
+  y = (d psi - d phi_n)/V_T (Newton in Slotboom-like variables, which are near linear in the
+  continuity equations), its decrease capped at ``MAX_EFOLDS`` e-folds per iteration; reduces to the
+  plain Newton step as y -> 0. (Applying updates of |d psi| <= c and |y| <= 1/2 unchanged, tried
+  for the Euler predictor's sake -- on the 500-node DEVSIM diode the O(d^2) change of a 2 mV step
+  moved majority quasi-Fermi potentials by 1e-4 V and failed every predicted step -- made the
+  lim2018 main job 1.5x slower, 150 instead of 108 failed Newton solves; from 5k nodes up the
+  predictor works with this damping);
 - chord steps: once an update is below ``CHORD_BELOW`` (V) the next iterations evaluate the residual
   only and solve with the factors kept from the last Newton step (two triangular solves instead of
   an assembly and a factorisation); a chord update larger than ``CHORD_RATE`` x the last update,
@@ -90,7 +89,6 @@ FIRST_STEP_V = 1.0     # first voltage step of a continuation (V); later steps g
 MAX_STEP_V = 0.5       # largest voltage step of a continuation (V): longer predictor steps made Newton chaotic
                        # (lim2018 operating set: 25-iteration failures and halvings cost 10x the steps saved)
 MAX_EFOLDS = 20.0      # largest density decrease per Newton iteration (e-folds)
-LINEAR_EFOLDS = 0.5    # predicted density changes (e-folds) applied as they are, in plain Newton
 CHORD_BELOW = 1e-3     # an update below this (V) makes the next ones chord steps (the factors kept)
 CHORD_RATE = 0.1       # a chord update larger than this fraction of the last update: a Newton step instead
 TANGENT_REUSE_V = 1e-2  # the tangent reuses factors of a Jacobian taken within this distance (V) of its z
@@ -232,7 +230,7 @@ def _damped(dev: Device, dz, c, psi_only=False):
     step Newton's linearisation predicts in density space, n -> n (1 + y),
     y = d ln n (= (d psi - d phi_n)/V_T, (d phi_p - d psi)/V_T), the decrease capped at
     ``MAX_EFOLDS`` e-folds per iteration; every other unknown takes its full update."""
-    step = compressed(dz, c)
+    step = c * np.sign(dz) * np.log1p(np.abs(dz) / c)
     if psi_only:
         return step
     N = dev.n_nodes
@@ -242,34 +240,12 @@ def _damped(dev: Device, dz, c, psi_only=False):
     step[3 * N:] = dz[3 * N:]
     live = np.flatnonzero(dev.node_semi & ~dev.node_cond)
     dpsi, dpsi_applied = dz[3 * live], step[3 * live]
-    ln_n = log_density_step((dpsi - dz[3 * live + 1]) / VT)
-    ln_p = log_density_step((dz[3 * live + 2] - dpsi) / VT)
+    floor = -1.0 + np.exp(-MAX_EFOLDS)
+    ln_n = np.log1p(np.maximum((dpsi - dz[3 * live + 1]) / VT, floor))
+    ln_p = np.log1p(np.maximum((dz[3 * live + 2] - dpsi) / VT, floor))
     step[3 * live + 1] = dpsi_applied - VT * ln_n
     step[3 * live + 2] = dpsi_applied + VT * ln_p
     return step
-
-
-def compressed(d, c):
-    """The applied psi update: d itself for |d| <= c, beyond it log-compressed with a continuous
-    slope, sign(d) c (1 + ln(|d| / c))."""
-    a = np.abs(d)
-    with np.errstate(divide="ignore"):
-        return np.where(a <= c, d, np.sign(d) * c * (1.0 + np.log(np.maximum(a, c) / c)))
-
-
-def log_density_step(y):
-    """The applied change of ln n for a Newton-predicted one y = d ln n (module doc): y itself
-    for |y| <= ``LINEAR_EFOLDS`` = Y; beyond, the density-space step (the density changes by the
-    factor Newton's linearisation predicts, n -> n (1 + y)), joined to it with a continuous slope:
-    Y + ln(1 + y - Y) above, -Y + Y ln((1 + y) / (1 - Y)) below (-> -inf as y -> -1), capped at
-    ``MAX_EFOLDS`` e-folds of decrease."""
-    Y = LINEAR_EFOLDS
-    y = np.asarray(y, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        up = Y + np.log1p(np.maximum(y - Y, 0.0))
-        down = -Y + Y * np.log(np.maximum(1.0 + y, 0.0) / (1.0 - Y))
-    out = np.where(y > Y, up, np.where(y < -Y, down, y))
-    return np.maximum(out, -MAX_EFOLDS)
 
 
 def _absent(dev: Device, fl, negligible: float) -> np.ndarray:
