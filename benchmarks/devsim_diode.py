@@ -131,9 +131,10 @@ def run_fem(m, contacts, biases=BIASES, linear_solver="auto") -> dict:
     t0 = time.perf_counter()
     dev = build_device(tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
                        net_doping=element_doping(m), field_dependent_mobility=False)
-    eq = solve_equilibrium(dev, linear_solver=linear_solver)
+    linear = JacobianSolver(linear_solver)          # one solver for both: its analysis and factors are kept
+    eq = solve_equilibrium(dev, linear_solver=linear)
     iters = [eq.iterations]
-    states = ramp(dev, "top", list(biases), start=eq, progress=False, linear_solver=linear_solver,
+    states = ramp(dev, "top", list(biases), start=eq, progress=False, linear_solver=linear,
                   on_point=lambda s: iters.append(s.iterations))
     seconds = time.perf_counter() - t0
     out = {"bias": np.array([s.voltages["top"] for s in states]),
@@ -145,7 +146,7 @@ def run_fem(m, contacts, biases=BIASES, linear_solver="auto") -> dict:
            "electrons": np.array([s.n for s in states]),
            "holes": np.array([s.p for s in states]),
            "iterations": np.array(iters), "seconds": seconds, "n_nodes": m.p.shape[1],
-           "backend": JacobianSolver(linear_solver).backend, "rss_MB": peak_rss_mb()}
+           "backend": linear.backend, "rss_MB": peak_rss_mb()}
     return out
 
 

@@ -41,8 +41,12 @@
   Newton behaviour is measured in ``benchmarks/device_pipeline.py``;
 - divergence: a solve stops when its largest residual has grown ``DIVERGED``-fold over the first
   iterate's (or over 1e-6 of the largest edge current, if that is larger: a good predictor makes
-  the first residual tiny) -- the continuation then halves the step instead of running out its
-  iterations;
+  the first residual tiny. The first predicted step from equilibrium, whose first residual is
+  ~1e-10 A/m with no current to set a scale, fails so after one iteration on the DEVSIM diode and
+  is redone from the unpredicted start, 5 instead of 2 factorisations; taking the step's change
+  on the contact rows as the reference there broke the EGDM stack of ``test_organic``, which needs
+  the fast failures of the first step) -- the continuation then halves the step instead of running
+  out its iterations;
 - equilibrium: charge-neutral guess -> Poisson alone (phi_n = phi_p = 0) -> the full system;
 - damping: psi log-compressed (above); quasi-Fermi potentials moved so that each carrier's density
   makes the step the linearisation predicts in density space, n -> n (1 + y) with
@@ -58,7 +62,9 @@
   an assembly and a factorisation); a chord update larger than ``CHORD_RATE`` x the last update,
   or a change in the held (absent) set, makes that iteration a full Newton step. Near convergence
   the chord contracts by ~1e-3 per step (DEVSIM diode), so one or two more, cheap, iterations
-  replace the last factorisations;
+  replace the last factorisations. A solve that starts within ``TANGENT_REUSE_V`` of where the
+  kept factors were taken, on the same device (a standstill: the 0 V point of a ramp that starts
+  at equilibrium), starts with a chord step (accepted below ``CHORD_RATE`` x ``CHORD_BELOW``);
 - stepping: at most ``MAX_STEP_V`` per step; the absent-carrier level and the starting point
   (predictor or last state) that worked last are tried first at the next step;
 - stepping: towards each target the step doubles after a fast success (<= 4 iterations), grows x1.25
@@ -122,10 +128,10 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     clip(z)
     absent = None
     solved = _solved(dev, z.size) if subset is None else subset
-    factored = None                     # (z, held set) of the factors kept in ``linear``, while reusable
-    size = math.inf
+    factored = _kept_factors(linear, dev, z, subset)   # (z, held set) of the factors in ``linear``, if reusable
+    size = CHORD_BELOW if factored is not None else math.inf   # kept factors of this z: a chord step first
     for it in range(1, maxit + 1):
-        chord = factored is not None and size < CHORD_BELOW
+        chord = factored is not None and size <= CHORD_BELOW
         with np.errstate(over="ignore", invalid="ignore"):
             F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets, jacobian=not chord)
         if solved is not None:
@@ -174,6 +180,19 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
                 return z, it
             absent = absent[absent % 3 != wrong]          # that carrier is solved for from here on
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
+
+
+def _kept_factors(linear: JacobianSolver, dev: Device, z, subset):
+    """(z, held set) of the factors ``linear`` keeps when they are of this device's Jacobian at a z
+    within ``TANGENT_REUSE_V`` of this one (and for the same unknowns), else None."""
+    tag = linear.tag
+    if (tag is None or tag[0] is not dev or tag[1].size != z.size
+            or (tag[3] is None) != (subset is None)
+            or (subset is not None and not np.array_equal(tag[3], subset))):
+        return None
+    if float(np.max(np.abs(tag[1] - z), initial=0.0)) >= TANGENT_REUSE_V:
+        return None
+    return tag[1], tag[2]
 
 
 def _size(dz, clip, z, F, fl) -> float:
@@ -426,10 +445,9 @@ def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets, negligibl
     N3 = 3 * dev.n_nodes
     b[N3:] = dtargets
     solved = _solved(dev, z.size)
-    tag = linear.tag
-    if (tag is not None and tag[0] is dev and tag[3] is None and tag[1].size == z.size
-            and float(np.max(np.abs(tag[1] - z), initial=0.0)) < TANGENT_REUSE_V):
-        return _solve_again_on(linear, _held_rhs(-b, tag[2]), solved)
+    kept = _kept_factors(linear, dev, z, None)
+    if kept is not None:
+        return _solve_again_on(linear, _held_rhs(-b, kept[1]), solved)
     with np.errstate(over="ignore", invalid="ignore"):
         _, J, (_, fl) = evaluate(dev, z, volts, driven, targets)
     held = _absent(dev, fl, negligible)

@@ -70,32 +70,37 @@ class JacobianLayout:
 
     Built once for a device from the entries' rows and columns (which depend on the mesh only):
     each raw entry (r, c) goes to every final row i with P[i, r] != 0, weighted by P[i, r]; G's
-    entries are constant. ``matrix(vals)`` is then one gather and one ``bincount`` -- no COO sort,
-    no sparse products, and a pattern that never changes (entries that happen to be zero are
-    stored), so a sparse LU can keep its analysis over a whole ramp.
+    entries are constant. The map is kept as a sparse matrix S (final entries x raw entries, G's,
+    the extra ones), and ``matrix(vals)`` is one product S @ [vals, G, extra] for the CSR data --
+    no COO sort, and a pattern that never changes (entries that happen to be zero are stored), so
+    a sparse LU can keep its analysis over a whole ramp. (The product is 2.8x faster than the
+    ``bincount`` over the final slots it replaced: 45 vs 128 ms for 9.6M raw entries at 56k nodes.)
     """
 
     def __init__(self, cons: Constraints, rows: np.ndarray, cols: np.ndarray, n: int, extra=None):
         self.rows, self.cols, self.n = rows, cols, n    # kept for checks
         P = cons.P.tocsc()
         counts = np.diff(P.indptr)[rows]
-        self.src = np.repeat(np.arange(rows.size), counts)
+        src = np.repeat(np.arange(rows.size), counts)
         first = np.repeat(P.indptr[rows] - (np.cumsum(counts) - counts), counts)
-        k = first + np.arange(self.src.size)
+        k = first + np.arange(src.size)
         G = cons.G.tocoo()
-        self.w, self.g = P.data[k], G.data
+        w, self.g = P.data[k], G.data
         er, ec = extra if extra is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-        keys = np.concatenate([P.indices[k].astype(np.int64) * n + cols[self.src],
+        keys = np.concatenate([P.indices[k].astype(np.int64) * n + cols[src],
                                G.row.astype(np.int64) * n + G.col, er.astype(np.int64) * n + ec])
-        uniq, self.slot = np.unique(keys, return_inverse=True)
+        uniq, slot = np.unique(keys, return_inverse=True)
         self.indices = (uniq % n).astype(np.int32)
         self.indptr = np.searchsorted(uniq // n, np.arange(n + 1)).astype(np.int32)
+        n_raw, n_g = rows.size, self.g.size
+        cols_S = np.concatenate([src, n_raw + np.arange(n_g + er.size)])
+        self.S = sp.csr_matrix((np.concatenate([w, np.ones(n_g + er.size)]), (slot, cols_S)),
+                               shape=(uniq.size, n_raw + n_g + er.size))
 
     def matrix(self, vals: np.ndarray, extra_vals=()) -> sp.csr_matrix:
         """The matrix from the raw entries' values (through P) and the values of the extra
         (constraint-row) entries, in the order given at construction."""
-        data = np.bincount(self.slot, np.concatenate([vals[self.src] * self.w, self.g, extra_vals]),
-                           minlength=self.indices.size)
+        data = self.S @ np.concatenate([vals, self.g, extra_vals])
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
