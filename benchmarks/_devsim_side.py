@@ -47,6 +47,16 @@ SOURCE = ("DEVSIM examples/diode/diode_common.py + python_packages/simple_physic
 #: the junction node) and fem_cqd's per-element doping put the same doping charge on every node.
 SIZES = {"500": (25, 20), "5k": (71, 70), "18k": (135, 133), "56k": (237, 236)}
 
+#: DEVSIM's integration models for 2D cylindrical coordinates (devsim documentation, "Cylindrical
+#: Coordinate Systems"): set globally, after cylindrical_edge_couple / _node_volume / _surface_area.
+CYLINDRICAL_MODELS = {"node_volume_model": "CylindricalNodeVolume", "edge_couple_model": "CylindricalEdgeCouple",
+                      "edge_node0_volume_model": "CylindricalEdgeNodeVolume@n0",
+                      "edge_node1_volume_model": "CylindricalEdgeNodeVolume@n1",
+                      "element_edge_couple_model": "ElementCylindricalEdgeCouple",
+                      "element_node0_volume_model": "ElementCylindricalNodeVolume@en0",
+                      "element_node1_volume_model": "ElementCylindricalNodeVolume@en1",
+                      "surface_area_model": "CylindricalSurfaceArea"}
+
 #: Relative-update tolerance of the Poisson-only start. The example's 1e-12 cannot be met here: by
 #: symmetry psi = 0 (intrinsic level) on the junction node at equilibrium, and the relative update
 #: there stalls near 1e-6 at round-off. The drift-diffusion solves that follow set the accuracy.
@@ -119,12 +129,13 @@ def _devsim_env():
 
 
 def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, extended: bool = False,
-               node_doping=None) -> dict:
+               node_doping=None, cylindrical: bool = False) -> dict:
     """Solve the DEVSIM example physics on mesh ``m``; return currents, potentials, timings.
 
     ``node_doping``: N_D - N_A per node (m^-3) replacing the example's step at the junction (e.g. the
     box-volume average of an element doping, which on an unstructured mesh is not the step's 0 at
-    the junction nodes).
+    the junction nodes). ``cylindrical``: axisymmetric about x = 0 (DEVSIM's cylindrical edge
+    couples, node volumes and surface areas, x the radius); currents are then whole-ring, in A.
 
     Returns a dict: ``bias`` (V), ``current_top`` / ``current_bot`` (A per metre of depth, DEVSIM
     sign: current into the device at that contact... as DEVSIM reports it, converted from A/cm),
@@ -167,6 +178,14 @@ def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, e
     devsim.add_gmsh_contact(mesh="dio", gmsh_name="bot", region=region, material="metal", name="bot")
     devsim.finalize_mesh(mesh="dio")
     devsim.create_device(mesh="dio", device=device)
+    if cylindrical:
+        devsim.set_parameter(name="raxis_variable", value="x")
+        devsim.set_parameter(name="raxis_zero", value=0.0)
+        devsim.cylindrical_edge_couple(device=device, region=region)
+        devsim.cylindrical_node_volume(device=device, region=region)
+        devsim.cylindrical_surface_area(device=device, region=region)
+        for name, value in CYLINDRICAL_MODELS.items():
+            devsim.set_parameter(name=name, value=value)
 
     # --- diode_common.SetParameters, with CODATA constants (module docstring) --------------------
     SetSiliconParameters(device, region, 300)
@@ -225,8 +244,9 @@ def run_devsim(m, contacts: dict, biases=BIASES, relative_error: float = 1e-6, e
             cur[c] = sum(devsim.get_contact_current(device=device, contact=c, equation=eq)
                          for eq in ("ElectronContinuityEquation", "HoleContinuityEquation"))
         out["bias"].append(v)
-        out["current_top"].append(cur["top"] * 100.0)        # A/cm -> A/m
-        out["current_bot"].append(cur["bot"] * 100.0)
+        unit = 1.0 if cylindrical else 100.0                 # A (whole ring) or A/cm -> A/m
+        out["current_top"].append(cur["top"] * unit)
+        out["current_bot"].append(cur["bot"] * unit)
         out["potential"].append(np.array(devsim.get_node_model_values(device=device, region=region, name="Potential")))
         out["electrons"].append(np.array(devsim.get_node_model_values(device=device, region=region, name="Electrons")) * 1e6)
         out["holes"].append(np.array(devsim.get_node_model_values(device=device, region=region, name="Holes")) * 1e6)

@@ -65,3 +65,23 @@ def test_fem_cqd_matches_devsim(fem, devsim_ref, mesh):
     k = slice(3, None)     # >= 0.3 V: above DEVSIM's double-precision current floor
     rel = np.abs(fem["current_top"][k] / devsim_ref["current_top"][k] - 1)
     assert rel.max() < 1e-4
+
+
+def test_disc_resistor_single_and_two_carrier_agree_and_match_devsim(tmp_path):
+    """benchmarks/devsim_disc.py on a coarse mesh: fem_cqd's single-carrier and two-carrier models
+    give the same majority-carrier current; with DEVSIM installed, its cylindrical solve too."""
+    disc = pytest.importorskip("devsim_disc")
+    m, contacts = disc.build_mesh(21)
+    both = disc.run_fem(m, contacts, "both")
+    electrons = disc.run_fem(m, contacts, "electrons")
+    assert abs(electrons["current_top"][-1] / both["current_top"][-1] - 1) < 1e-9
+    if dd.devsim_available():
+        out = tmp_path / "disc.npz"
+        script = str(BENCH / "devsim_disc.py")
+        res = subprocess.run([sys.executable, script, "--worker", "7k", str(out), "devsim"], capture_output=True,
+                             text=True)
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+        m7, c7 = disc.build_mesh(disc.SIZES["7k"])
+        fem7 = disc.run_fem(m7, c7, "electrons")
+        with np.load(out) as z:
+            assert abs(fem7["current_top"][-1] / z["current_top"][-1] - 1) < 1e-6
