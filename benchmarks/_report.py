@@ -68,4 +68,5 @@ def spread(values) -> str:
 
 
 def median(values) -> float:
+    """The median of ``values`` (timings of repeated runs)."""
     return float(statistics.median(float(x) for x in values))

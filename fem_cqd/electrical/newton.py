@@ -79,6 +79,7 @@ from __future__ import annotations
 
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -128,7 +129,7 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     clip(z)
     absent = None
     solved = _solved(dev, z.size) if subset is None else subset
-    factored = _kept_factors(linear, dev, z, subset)   # (z, held set) of the factors in ``linear``, if reusable
+    factored = _kept_factors(linear, dev, z, subset)   # the factors ``linear`` keeps, if reusable here
     size = CHORD_BELOW if factored is not None else math.inf   # kept factors of this z: a chord step first
     for it in range(1, maxit + 1):
         chord = factored is not None and size <= CHORD_BELOW
@@ -149,9 +150,10 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
             absent = now if absent is None else np.intersect1d(absent, now)   # released, never added
             F = _held_rhs(F, absent)
         dz = None
-        if chord and (absent is None or absent.size == factored[1].size):
+        if chord and (absent is None or absent.size == factored.held.size):
             dz = _solve_again_on(linear, F, solved)
-            if not np.all(np.isfinite(dz)) or _size(dz, clip, z, F, fl) > CHORD_RATE * size:
+            new_size = _size(dz, clip, z, F, fl) if np.all(np.isfinite(dz)) else math.inf
+            if new_size > CHORD_RATE * size:
                 dz = None                            # not contracting: a Newton step from here instead
         if dz is None:
             if J is None:
@@ -165,11 +167,12 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
                 dz = _solve_on(linear, J, F, solved)
             except SingularJacobian as exc:
                 raise _Failed(f"singular Jacobian ({exc})") from None
-            factored = (z.copy(), absent if absent is not None else np.zeros(0, np.int64))
-            linear.tag = (dev, factored[0], factored[1], subset)
-        if not np.all(np.isfinite(dz)):
-            raise _Failed("non-finite Newton update")
-        size = _size(dz, clip, z, F, fl)
+            factored = linear.tag = Factored(dev, z.copy(), np.zeros(0, np.int64) if absent is None else absent,
+                                             subset)
+            if not np.all(np.isfinite(dz)):
+                raise _Failed("non-finite Newton update")
+            new_size = _size(dz, clip, z, F, fl)
+        size = new_size
         z = z + _only(_damped(dev, dz, c, subset is not None), solved)
         clip(z)
         if absent is not None:
@@ -182,17 +185,27 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     raise _Failed(f"no convergence in {maxit} Newton iterations; worst residual: {_worst(dev, F)}")
 
 
-def _kept_factors(linear: JacobianSolver, dev: Device, z, subset):
-    """(z, held set) of the factors ``linear`` keeps when they are of this device's Jacobian at a z
-    within ``TANGENT_REUSE_V`` of this one (and for the same unknowns), else None."""
+class Factored(NamedTuple):
+    """What the factors a JacobianSolver keeps (its ``tag``) are of: the Jacobian of ``dev`` at
+    ``z``, with the unknowns ``held`` fixed, solved on ``subset`` (None: all)."""
+
+    dev: Device
+    z: np.ndarray
+    held: np.ndarray
+    subset: np.ndarray | None
+
+
+def _kept_factors(linear: JacobianSolver, dev: Device, z, subset) -> Factored | None:
+    """``linear.tag`` when its factors are of this device's Jacobian at a z within
+    ``TANGENT_REUSE_V`` of this one, for the same unknowns; else None."""
     tag = linear.tag
-    if (tag is None or tag[0] is not dev or tag[1].size != z.size
-            or (tag[3] is None) != (subset is None)
-            or (subset is not None and not np.array_equal(tag[3], subset))):
+    if (not isinstance(tag, Factored) or tag.dev is not dev or tag.z.size != z.size
+            or (tag.subset is None) != (subset is None)
+            or (subset is not None and not np.array_equal(tag.subset, subset))):
         return None
-    if float(np.max(np.abs(tag[1] - z), initial=0.0)) >= TANGENT_REUSE_V:
+    if float(np.max(np.abs(tag.z - z), initial=0.0)) >= TANGENT_REUSE_V:
         return None
-    return tag[1], tag[2]
+    return tag
 
 
 def _size(dz, clip, z, F, fl) -> float:
@@ -447,7 +460,7 @@ def _tangent(dev, linear, z, volts, driven, targets, dvolts, dtargets, negligibl
     solved = _solved(dev, z.size)
     kept = _kept_factors(linear, dev, z, None)
     if kept is not None:
-        return _solve_again_on(linear, _held_rhs(-b, kept[1]), solved)
+        return _solve_again_on(linear, _held_rhs(-b, kept.held), solved)
     with np.errstate(over="ignore", invalid="ignore"):
         _, J, (_, fl) = evaluate(dev, z, volts, driven, targets)
     held = _absent(dev, fl, negligible)
