@@ -17,6 +17,14 @@ Rows (``benchmarks/results/gmsh_meshes.json``):
   step meshed in a gmsh window against the same step on right triangles on the same lateral grid
   (the window changes the terminal J by < 0.5 %), and against the default tensor mesh (within the
   2D mesh's convergence error, 10 %);
+- the same vertical step at the operating point (electrothermal, DC, self-heated, QD light from the
+  gain model: the default case's chain at ``J_OPERATING`` = 18 A/cm^2, past the stripe's
+  electrothermal fold): voltage, peak rise and <N> along the film (at the tensor mesh's columns in the
+  aperture, 1 um -- its edge cell, which cannot hold the window's edge spike -- from the edge), gmsh
+  window against the default tensor mesh. Tolerances from the tensor mesh's own
+  convergence error (``mesh_convergence.json``: J at 4-5 V moves 3-8 % under 2x refinement; on
+  the steep J-V that is ~1 % of the voltage, and the rise at fixed current goes with V I): 1 % in V,
+  2 % in the rise, 10 % in <N> (as the isothermal J row);
 - the 20 deg taper under refinement of the window (``shape_cell_nm`` 4, 2, 1): terminal J at
   ``V_CHECK`` and the observed order;
 - meshing time (< 10 s) and node counts of the tapered stack beside the tensor mesh.
@@ -50,6 +58,7 @@ from fem_cqd.mesh import OPERATING_MESH, build_mesh  # noqa: E402
 from fem_cqd.stack import lim2018  # noqa: E402
 
 V_CHECK = 4.0
+J_OPERATING = 18.0                           # A/cm^2: the default case's operating point
 STACK_MESH = OPERATING_MESH                  # the default case's
 PARAMS = "lim2018_operating"
 
@@ -181,12 +190,51 @@ def stack_rows(quick: bool) -> list:
     return rows
 
 
+def operating_point(options) -> tuple:
+    """The vertical step's electrothermal point at J_OPERATING (3.5 A/cm^2 first, as the default
+    case): (point, <N> profile (x um, <N>) in the aperture, electrical nodes, seconds), or the failure."""
+    from fem_cqd.cli import load_case
+    from fem_cqd.coupled import Electrothermal
+    device = load_case("lim2018_device")
+    t0 = time.time()
+    dm = build_mesh(shaped(), options)
+    et = Electrothermal(dm, device.contacts(), qd_emission=device.QD)
+    try:
+        pt, _ = et.reach(j_A_per_cm2=3.5, progress=False)
+        pt, _ = et.reach(j_A_per_cm2=J_OPERATING, start=pt, progress=False)
+    except ConvergenceError as exc:
+        return None, None, int(dm.electrical.mesh.p.shape[1]), time.time() - t0, f" FAILED: {str(exc)[:160]}"
+    prof, maps = device.profile_and_gain(dm, pt, shaped().qd_layer)
+    inside = prof.x_m <= (shaped().aperture_half_width_um - 1.0) * 1e-6     # 1 um (the tensor's edge cell) in
+    return (pt, (prof.x_m[inside] * 1e6, maps.occupancy.n_mean[inside]), int(dm.electrical.mesh.p.shape[1]),
+            time.time() - t0, "")
+
+
+def electrothermal_rows() -> list:
+    """The vertical step at the operating point: gmsh window against the default tensor mesh (module doc)."""
+    g, n_g, nodes_g, s_g, f_g = operating_point(dataclasses.replace(STACK_MESH, shape_cell_nm=2.0, edge_window="gmsh"))
+    t, n_t, nodes_t, s_t, f_t = operating_point(STACK_MESH)
+    case = f"lim2018 operating, planar, {J_OPERATING:g} A/cm2 electrothermal, vertical step, gmsh window ({nodes_g} nodes) " \
+           f"vs default tensor mesh ({nodes_t} nodes){f_g}{f_t}"
+    rows = [row(f"{case}: gmsh window ({s_g:.0f} s)", "seconds", s_g, None),
+            row(f"{case}: tensor mesh ({s_t:.0f} s)", "seconds", s_t, None)]
+    if g is None or t is None:
+        return rows + [row(f"{case}: not solved", "voltage_V", None)]
+    n_gmsh = np.interp(n_t[0], *n_g)
+    return rows + [
+        row(f"{case}: voltage", "voltage_V", g.voltage_V, t.voltage_V, 0.01),
+        row(f"{case}: peak rise", "peak_rise_K", g.max_rise_K, t.max_rise_K, 0.02),
+        row(f"{case}: <N> at the film centre", "excitons_per_dot", float(n_gmsh[0]), float(n_t[1][0]), 0.10),
+        row(f"{case}: <N> in the aperture (1 um from its edge), largest deviation", "max_rel_deviation",
+            float(np.max(np.abs(n_gmsh / n_t[1] - 1))), 0.0, 0.10)]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the refinement study")
     args = ap.parse_args(argv)
     t0 = time.time()
-    rows = resistor_rows() + delaunay_rows() + devsim_rows() + stack_rows(args.quick)
+    rows = resistor_rows() + delaunay_rows() + devsim_rows() + stack_rows(args.quick) + electrothermal_rows()
     rows.append(row("gmsh_meshes total", "seconds", time.time() - t0, None))
     report("gmsh_meshes", rows)
 

@@ -1,14 +1,14 @@
-"""Shape of the spacer's edge: taper angle 90 -> 20 deg and a rounded top edge, at 3.5 A/cm^2.
+"""Shape of the spacer's edge: taper angle 90 -> 20 deg and a rounded top edge, at 18 A/cm^2.
 
 The spacer's opening focuses the current onto the QD film; its edge is where the current crowds.
 For the stripe (planar) with the sourced parameter set ``lim2018_operating`` (a 10 nm LiF spacer,
-its opening filled by TCTA) and the QD film's light from the gain model, at ``J_TARGET`` = 3.5
-A/cm^2 over the aperture (where Lim et al. report 1S inversion, 3-4 A/cm^2), DC and self-heated
-(the default case's chain,
-:func:`cases.lim2018_device.point_summary`), for each edge in ``SHAPES`` -- (taper angle in deg, top
-edge radius in nm); ``width_um`` stays the opening at the spacer's top face, so the emitting
-width is the same and the foot of a tapered edge reaches t / tan(angle) further in -- this case
-reports:
+its opening filled by TCTA) and the QD film's light from the gain model, at ``J_TARGET`` = 18
+A/cm^2 over the aperture (Lim et al.'s DC operating point; 3.5 A/cm^2, where they report 1S
+inversion, is solved on the way and its voltage and rise kept), DC and self-heated (the default
+case's chain, :func:`cases.lim2018_device.point_summary`), for each edge in ``SHAPES`` -- (taper
+angle in deg, top edge radius in nm); ``width_um`` stays the opening at the spacer's top face, so
+the emitting width is the same and the foot of a tapered edge reaches t / tan(angle) further in --
+this case reports:
 
 - the edge peak of the QD film's recombination current J_rec(x) over its centre value, and of the
   vertical current density J_y at the film's mid-plane;
@@ -20,13 +20,13 @@ reports:
   the area-weighted coefficient of variation (std / mean; a spike a few nm wide at the edge weighs
   by its width) and (max - min) / mean.
 
-Why 3.5 and not 18 A/cm^2: the stripe at 18 A/cm^2 is past its electrothermal fold (8.1 A/cm^2 at
-4.83 V, runaway at 4.93 V, 18 A/cm^2 at 4.78 V on the upper branch: only a current drive gets there), and on the shaped meshes the electrical Newton solves up there
-fail often, so a shape costs ~13 min instead of the tensor mesh's ~1 min (measured, climbing in
-fixed-current points from 3.5 A/cm^2: the 90 deg gmsh-window stripe reached 18 A/cm^2 at 4.7827 V, +73.3 K -- the tensor mesh: 4.780 V, +73.1 K --
-in 788 s, 653 s of them in 298 failed Newton solves at the PEDOT:PSS / poly-TPD interface; the
-quick mesh runs away at 5.56 V, shaped or not: its coarse organic cells put 18 A/cm^2 past its
-fold). ``run(j_A_per_cm2=18.0)`` asks for it.
+18 A/cm^2 on the stripe is past its electrothermal fold (8.1 A/cm^2 at 4.83 V, runaway at 4.93 V,
+18 A/cm^2 at 4.78 V on the upper branch: only a current drive gets there); the fixed-current
+iteration's temperature predictor (:mod:`fem_cqd.coupled`) gets a shape there in ~3 min (13 min
+before it). The rectangular spacer is also solved on the default case's tensor mesh
+(``tensor_reference`` in the summary): the 90 deg gmsh-window row must reproduce its voltage,
+peak rise and <N> within the mesh error (the window resolves the edge with 2 nm cells, the tensor
+mesh with 1 um).
 
 Mesh: the default case's ``OPERATING_MESH`` with a gmsh window around the edge of cells
 ``SHAPE_CELL_NM`` (:mod:`fem_cqd.shaped_mesh`); the vertical 90 deg sharp step is meshed the same
@@ -35,7 +35,8 @@ way (``edge_window="gmsh"``) so that every shape sees the same lateral grid away
 Outputs in ``results/spacer_shape/``: ``summary.json``, ``spacer_shape.csv``, ``spacer_shape.png``
 (figures of merit vs angle), ``J_map_taper<angle>_r<radius>.png`` (|J| near the edge for three
 shapes), and per shape the
-default case's maps and profile (``taper<angle>_r<radius>/``).
+default case's maps and profile (``taper<angle>_r<radius>/``; the tensor-mesh rectangular spacer's in
+``tensor_reference/``).
 """
 from __future__ import annotations
 
@@ -59,10 +60,11 @@ from fem_cqd.stack import lim2018
 OUT_DEFAULT = Path("results/spacer_shape")
 SHAPES = ((90.0, 0.0), (60.0, 0.0), (45.0, 0.0), (30.0, 0.0), (20.0, 0.0), (90.0, 5.0), (90.0, 10.0), (45.0, 10.0))
 QUICK_SHAPES = ((90.0, 0.0), (30.0, 5.0))
-J_TARGET = 3.5
+J_TARGET = 18.0
 STEPS_A_PER_CM2 = (3.5,)                  # reached first, each point starting the next (as lim2018_device)
 GEOMETRY = "planar"
 SHAPE_CELL_NM = 2.0
+EDGE_EXCLUDED_UM = 1.0                    # <N> profiles compared this far inside the aperture edge (um)
 MAP_SHAPES = 3                            # J maps drawn for the first, middle and last shape
 
 
@@ -116,9 +118,7 @@ def run_shape(device, out: Path, taper: float, radius: float, quick: bool, j_tar
     base = {"taper_angle_deg": taper, "edge_radius_nm": radius, "electrical_nodes": int(dm.electrical.mesh.p.shape[1]),
             "mesh_seconds": mesh_s, "delaunay_repair": str(dm.repair)}
     try:
-        pt = None
-        for j in [s for s in STEPS_A_PER_CM2 if s < j_target] + [j_target]:    # a lower current first
-            pt, _ = et.reach(j_A_per_cm2=j, start=pt, progress=False)
+        pt, on_the_way = solve_targets(et, j_target)
     except ConvergenceError as exc:
         return {**base, "failed": str(exc)[:400], "seconds": time.time() - t0}
     sub = out / f"taper{taper:g}_r{radius:g}"
@@ -128,10 +128,58 @@ def run_shape(device, out: Path, taper: float, radius: float, quick: bool, j_tar
     x = np.asarray(prof["x_um"])
     inside = x <= stack.aperture_half_width_um
     w = np.gradient(x)[inside]
-    return {**base, **op, **edge_metrics(dm, pt, stack),
+    return {**base, **op, **on_the_way, **edge_metrics(dm, pt, stack),
             **{f"n_mean_{k}_in_aperture": v for k, v in uniformity(np.asarray(prof["excitons_per_dot"])[inside], w).items()},
             **gain_spread(np.asarray(prof["peak_gain_per_cm"])[inside], w),
-            "_map": (dm, pt)}
+            "_map": (dm, pt), "_profile": prof}
+
+
+def solve_targets(et, j_target: float):
+    """The operating point at ``j_target``, the lower ``STEPS_A_PER_CM2`` reached first (each point
+    starting the next, as lim2018_device); returns it and the lower points' voltage and rise."""
+    pt, kept = None, {}
+    for j in [s for s in STEPS_A_PER_CM2 if s < j_target] + [j_target]:
+        pt, _ = et.reach(j_A_per_cm2=j, start=pt, progress=False)
+        if j != j_target:
+            kept.update({f"voltage_V_at_{j:g}_A_per_cm2": pt.voltage_V, f"peak_rise_K_at_{j:g}_A_per_cm2": pt.max_rise_K})
+    return pt, kept
+
+
+def tensor_reference(device, out: Path, quick: bool, j_target: float, gmsh_row: dict | None) -> dict:
+    """The rectangular spacer on the default case's tensor mesh at ``j_target`` (verification of the
+    gmsh window, module doc): its voltage, peak rise and <N> profile, and the 90 deg gmsh-window
+    row's differences from them (<N> compared at the tensor mesh's film columns inside the aperture
+    and ``EDGE_EXCLUDED_UM`` from its edge: the spike the window resolves there is below the tensor
+    mesh's 1 um edge cell)."""
+    stack = shaped_stack(device.PARAMS, 90.0, 0.0)
+    dm = build_mesh(stack, device.QUICK_MESH if quick else device.OPERATING_MESH)
+    et = Electrothermal(dm, device.contacts(), qd_emission=device.QD)
+    t0 = time.time()
+    try:
+        pt, _ = solve_targets(et, j_target)
+    except ConvergenceError as exc:
+        return {"failed": str(exc)[:400]}
+    sub = out / "tensor_reference"
+    sub.mkdir()
+    op = device.point_summary(dm, et, pt, stack, device.slab_mode(stack), sub, GEOMETRY, j_target, time.time() - t0)
+    prof = op.pop("profile")
+    ref = {"electrical_nodes": int(dm.electrical.mesh.p.shape[1]), "voltage_V": op["voltage_V"],
+           "peak_rise_K": op["peak_rise_K"], "n_mean_centre": op["n_mean_centre"], "seconds": op["seconds"]}
+    if gmsh_row is None or "failed" in gmsh_row:
+        return ref
+    x = np.asarray(prof["x_um"])
+    inside = x <= stack.aperture_half_width_um - EDGE_EXCLUDED_UM
+    n_ref = np.asarray(prof["excitons_per_dot"])[inside]
+    n_gmsh = np.interp(x[inside], gmsh_row["_profile"]["x_um"], gmsh_row["_profile"]["excitons_per_dot"])
+    return {**ref, "gmsh_window_minus_tensor": {
+        "voltage_V": gmsh_row["voltage_V"] - ref["voltage_V"],
+        "peak_rise_K": gmsh_row["peak_rise_K"] - ref["peak_rise_K"],
+        "n_mean_max_rel_in_aperture": float(np.max(np.abs(n_gmsh / n_ref - 1)))}}
+
+
+def on_the_way_keys(rows: list) -> tuple:
+    """The lower targets' columns (``solve_targets``) of the rows."""
+    return tuple(k for k in (rows[0] if rows else {}) if k.startswith(("voltage_V_at_", "peak_rise_K_at_")))
 
 
 def j_maps(out: Path, rows: list, stack_a_um: float, j: float) -> None:
@@ -185,10 +233,12 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
             for t, r in tqdm(shapes, desc="spacer_shape", unit="shape")]
     a_um = lim2018(GEOMETRY).aperture_half_width_um
     j_maps(out, rows, a_um, j_A_per_cm2)
+    vertical = next((r for r in rows if (r["taper_angle_deg"], r["edge_radius_nm"]) == (90.0, 0.0)), None)
+    reference = tensor_reference(device, out, quick, j_A_per_cm2, vertical)
     for r in rows:
-        r.pop("_map", None)
+        r.pop("_map", None), r.pop("_profile", None)
     ok = [r for r in rows if "failed" not in r]
-    keys = ("taper_angle_deg", "edge_radius_nm", "voltage_V", "peak_rise_K", "j_rec_edge_over_centre",
+    keys = ("taper_angle_deg", "edge_radius_nm", "voltage_V", "peak_rise_K", *on_the_way_keys(ok), "j_rec_edge_over_centre",
             "j_y_mid_edge_over_centre", "share_film_inside_aperture", "share_film_outside_aperture",
             "crowding_width_nm", "crowding_share_of_film_current", "n_mean_centre", "n_mean_cv_in_aperture",
             "n_mean_range_in_aperture", "peak_gain_mean_in_aperture_per_cm", "peak_gain_std_in_aperture_per_cm",
@@ -198,7 +248,7 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
         figure_of_merit_plot(out / "spacer_shape.png", ok)
     s = {"case": "spacer_shape", "quick": quick, "geometry": GEOMETRY, "j_A_per_cm2": j_A_per_cm2,
          "parameter_set": device.PARAMS, "shape_cell_nm": 2 * SHAPE_CELL_NM if quick else SHAPE_CELL_NM,
-         "shapes": rows, "seconds": time.time() - t0}
+         "shapes": rows, "tensor_reference": reference, "seconds": time.time() - t0}
     s["headline"] = [f"taper {r['taper_angle_deg']:g} deg, r {r['edge_radius_nm']:g} nm: FAILED {r['failed'][:120]}"
                      if "failed" in r else
                      (f"taper {r['taper_angle_deg']:g} deg, r {r['edge_radius_nm']:g} nm: {r['voltage_V']:.4f} V, "
@@ -206,6 +256,11 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
                       f"film share in/out {r['share_film_inside_aperture']:.4f}/{r['share_film_outside_aperture']:.4f}, "
                       f"crowding zone {r['crowding_width_nm']:.0f} nm carrying {100 * r['crowding_share_of_film_current']:.2f} % "
                       f"of the film current, <N> std/mean {100 * r['n_mean_cv_in_aperture']:.2f} %") for r in rows]
+    diff = reference.get("gmsh_window_minus_tensor")
+    if diff:
+        s["headline"].append(f"90 deg gmsh window minus tensor mesh: {1e3 * diff['voltage_V']:+.2f} mV, "
+                             f"{diff['peak_rise_K']:+.3f} K, <N> in the aperture ({EDGE_EXCLUDED_UM:g} um from its edge) within "
+                             f"{100 * diff['n_mean_max_rel_in_aperture']:.2f} %")
     write_json(out / "summary.json", s)
     return s
 
