@@ -236,7 +236,8 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, shape
     vertical = next((r for r in rows if (r["taper_angle_deg"], r["edge_radius_nm"]) == (90.0, 0.0)), None)
     reference = tensor_reference(device, out, quick, j_A_per_cm2, vertical)
     for r in rows:
-        r.pop("_map", None), r.pop("_profile", None)
+        r.pop("_map", None)
+        r.pop("_profile", None)
     ok = [r for r in rows if "failed" not in r]
     keys = ("taper_angle_deg", "edge_radius_nm", "voltage_V", "peak_rise_K", *on_the_way_keys(ok), "j_rec_edge_over_centre",
             "j_y_mid_edge_over_centre", "share_film_inside_aperture", "share_film_outside_aperture",
