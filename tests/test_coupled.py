@@ -316,3 +316,19 @@ def test_zero_heat_source_leaves_ambient_and_the_electrical_only_solution():
     ref = solve_bias(et.device, {"anode": 0.012})
     assert pt.current == pytest.approx(ref.currents["anode"], rel=1e-12)
     assert np.allclose(pt.electrical.psi, ref.psi, rtol=0, atol=1e-12)
+
+
+def test_fixed_current_point_from_a_start_at_another_current_is_the_same_fixed_point():
+    # the first temperature iterate is the start's rise scaled by the current ratio (a predictor):
+    # it changes the path, not the fixed point
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    low = et.operating_point(voltage_V=0.008, tol_K=1e-7)
+    target = 1.5 * low.current
+    guess = et._predicted_temperature(low, target)
+    rise = low.T_electrical - et.T_ambient_K
+    assert np.allclose(guess - et.T_ambient_K, 1.5 * rise)
+    fresh = et.operating_point(current=target, tol_K=1e-7)
+    carried = et.operating_point(current=target, start=low, tol_K=1e-7)
+    assert abs(carried.voltage_V / fresh.voltage_V - 1) < 1e-6
+    assert np.max(np.abs(carried.thermal.T - fresh.thermal.T)) < 1e-5
