@@ -10,6 +10,8 @@ import math
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -70,3 +72,35 @@ def spread(values) -> str:
 def median(values) -> float:
     """The median of ``values`` (timings of repeated runs)."""
     return float(statistics.median(float(x) for x in values))
+
+
+def rows_in_fresh_processes(script: str, args: list[str], repeat: int) -> list[dict]:
+    """Run ``script --rows-json FILE *args`` in ``repeat`` fresh processes (each writes its rows to
+    FILE) and merge them, matched by (case, quantity): a "seconds" row gets the median of the runs and
+    the spread in its case ("median of 3 fresh processes (min-max)"); a "peak_rss_MB" row the largest;
+    any other row (iterations, voltages: deterministic up to the order of PARDISO's threaded sums) the
+    first run's value, and its range in the case when the runs differ by more than 1e-6 relative. A failed run raises with the tail of its output."""
+    runs = []
+    for k in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "rows.json"
+            proc = subprocess.run([sys.executable, script, "--rows-json", str(out), *args],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0 or not out.is_file():
+                raise RuntimeError(f"{script} run {k + 1} of {repeat} failed (exit {proc.returncode}):\n"
+                                   f"{(proc.stdout + proc.stderr)[-3000:]}")
+            runs.append(json.loads(out.read_text()))
+            print(f"{Path(script).name}: fresh process {k + 1} of {repeat} done", flush=True)
+    merged = []
+    for r in runs[0]:
+        key = (r["case"], r["quantity"])
+        values = [x["computed"] for run in runs for x in run if (x["case"], x["quantity"]) == key]
+        m = dict(r)
+        if len(values) == len(runs) and r["quantity"] == "seconds":
+            m.update(case=f"{r['case']} [{spread(values)}]", computed=median(values))
+        elif len(values) == len(runs) and r["quantity"] == "peak_rss_MB":
+            m.update(case=f"{r['case']} [largest of {len(values)}]", computed=max(values))
+        elif values and max(values) - min(values) > 1e-6 * max(abs(v) for v in values):
+            m.update(case=f"{r['case']} [first of {len(values)}; they range {min(values):.6g}-{max(values):.6g}]")
+        merged.append(m)
+    return merged

@@ -15,12 +15,18 @@ in this one run:
 - the default run itself (``fem-cqd run``: both geometries, both targets, maps and plots).
 
 All electrothermal points carry the QD film's light/heat split (``qd_emission``) as the case does.
-Run: ``python3 benchmarks/device_pipeline.py [--points N] [--no-default-run]``. Rows: seconds and
-iteration counts, plus the voltages reached (no reference: this is a performance table).
+Run: ``python3 benchmarks/device_pipeline.py [--points N] [--no-default-run] [--repeat 3]``: the
+whole sequence runs in ``--repeat`` fresh processes (:func:`_report.rows_in_fresh_processes`); each
+"seconds" row is the median of the runs (their range in the row's case), each "peak_rss_MB" row --
+the process's peak resident memory at the end of the phase before it (``ru_maxrss``: it only grows,
+so it is the largest phase so far) -- the largest of the runs. Iteration counts and voltages are
+deterministic (a disagreement between runs is shown in the row). No references: this is a
+performance table. ~4 minutes per process on a quiet 2-core machine.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -31,7 +37,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, ROOT)
 
-from _report import report, row  # noqa: E402
+from _report import peak_rss_mb, report, row, rows_in_fresh_processes  # noqa: E402
 
 from fem_cqd.cli import load_case  # noqa: E402
 from fem_cqd.coupled import Electrothermal  # noqa: E402
@@ -43,28 +49,33 @@ N_JV = 20
 STEP_V = 0.25
 
 
+def timed_rows(case: str, seconds: float) -> list[dict]:
+    """A phase's time and the process's peak resident memory at its end."""
+    return [row(case, "seconds", seconds), row(case, "peak_rss_MB", peak_rss_mb())]
+
+
 def geometry_rows(case, geometry: str, n_points: int) -> list[dict]:
     rows = []
     t = time.perf_counter()
     stack = lim2018(geometry, params=case.PARAMS)
     dm = build_mesh(stack, case.OPERATING_MESH)
     et = Electrothermal(dm, case.contacts(), qd_emission=case.QD)
-    rows.append(row(f"{geometry}: mesh + device build ({dm.electrical.mesh.p.shape[1]} electrical nodes)", "seconds",
-                    time.perf_counter() - t))
+    rows += timed_rows(f"{geometry}: mesh + device build ({dm.electrical.mesh.p.shape[1]} electrical nodes)",
+                       time.perf_counter() - t)
     t = time.perf_counter()
     points, prev = [], None
     for k in range(n_points):
         try:
             prev = et.operating_point(voltage_V=1.0 + STEP_V * k, start=prev)
         except ConvergenceError as exc:          # past the fold, or a hard Newton path: recorded, not hidden
-            rows.append(row(f"{geometry}: electrothermal J-V stopped at {1.0 + STEP_V * k:g} V after "
-                            f"{time.perf_counter() - t:.0f} s: {str(exc)[:120]}", "voltage_V", 1.0 + STEP_V * k))
+            rows.append(row(f"{geometry}: electrothermal J-V stopped at {1.0 + STEP_V * k:g} V: {str(exc)[:120]}",
+                            "voltage_V", 1.0 + STEP_V * k))
             break
         points.append(prev)
     n_points = len(points)
     jv_s = time.perf_counter() - t
-    rows.append(row(f"{geometry}: electrothermal J-V, {n_points} points 1-{1 + STEP_V * (n_points - 1):g} V", "seconds",
-                    jv_s))
+    rows += timed_rows(f"{geometry}: electrothermal J-V, {n_points} points 1-{1 + STEP_V * (n_points - 1):g} V "
+                       "(with the failed point, if any)", jv_s)
     rows.append(row(f"{geometry}: electrothermal J-V, Anderson iterations per point (mean)", "iterations",
                     sum(p.iterations for p in points) / len(points)))
     rows.append(row(f"{geometry}: J at {points[-1].voltage_V:g} V (A/cm2), peak rise {points[-1].max_rise_K:.3g} K",
@@ -82,16 +93,15 @@ def geometry_rows(case, geometry: str, n_points: int) -> list[dict]:
         try:
             pt, way = et.reach(j_A_per_cm2=j, start=start, progress=False)
         except ConvergenceError as exc:
-            rows.append(row(f"{geometry}: reach {j:g} A/cm2 FAILED after {time.perf_counter() - t:.0f} s: "
-                            f"{str(exc)[:120]}", "seconds", time.perf_counter() - t))
+            rows += timed_rows(f"{geometry}: reach {j:g} A/cm2 FAILED: {str(exc)[:120]}", time.perf_counter() - t)
             return rows
-        rows.append(row(f"{geometry}: reach {j:g} A/cm2 from {start.voltage_V if start else 1.0:g} V "
-                        f"({len(way)} voltage points)", "seconds", time.perf_counter() - t))
+        rows += timed_rows(f"{geometry}: reach {j:g} A/cm2 from {start.voltage_V if start else 1.0:g} V "
+                           f"({len(way)} voltage points)", time.perf_counter() - t)
         rows.append(row(f"{geometry}: voltage at {j:g} A/cm2 (V)", "voltage_V", pt.voltage_V))
         start = pt
     t = time.perf_counter()
     case.profile_and_gain(dm, start, stack.qd_layer)
-    rows.append(row(f"{geometry}: QD-film profile + gain maps", "seconds", time.perf_counter() - t))
+    rows += timed_rows(f"{geometry}: QD-film profile + gain maps", time.perf_counter() - t)
     return rows
 
 
@@ -99,7 +109,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=N_JV)
     ap.add_argument("--no-default-run", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes; medians reported (default 3)")
+    ap.add_argument("--rows-json", help=argparse.SUPPRESS)     # one fresh process: write its rows here
     a = ap.parse_args(argv)
+    if a.repeat < 1:
+        ap.error(f"--repeat {a.repeat}: at least 1")
+    if a.rows_json is None:
+        args = ["--points", str(a.points)] + (["--no-default-run"] if a.no_default_run else [])
+        report("device_pipeline", rows_in_fresh_processes(os.path.abspath(__file__), args, a.repeat))
+        return 0
     case = load_case("lim2018_device")
     t0 = time.perf_counter()
     rows = []
@@ -109,10 +127,10 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             case.run(os.path.join(tmp, "run"))
-            rows.append(row("default run (fem-cqd run: 2 geometries x 2 targets, maps, plots)", "seconds",
-                            time.perf_counter() - t))
-    rows.append(row("device_pipeline total", "seconds", time.perf_counter() - t0))
-    report("device_pipeline", rows)
+            rows += timed_rows("default run (fem-cqd run: 2 geometries x 2 targets, maps, plots)", time.perf_counter() - t)
+    rows += timed_rows("device_pipeline total", time.perf_counter() - t0)
+    with open(a.rows_json, "w") as fh:
+        json.dump(rows, fh)
     return 0
 
 

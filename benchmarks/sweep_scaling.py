@@ -10,10 +10,15 @@ projected wall time of a 1000-point design search of the
 lim2018 chain on N workers from the per-point time of ``cases/lim2018_device.py`` (its summary's
 18 A/cm^2 timings, when present).
 
-Run: ``python benchmarks/sweep_scaling.py`` (~1 min). Writes ``benchmarks/results/sweep_scaling.json``.
+Each cluster size runs ``--repeat`` (3) times, each on a fresh cluster (fresh worker processes):
+times are the medians (their range in the row), memory the largest.
+
+Run: ``python benchmarks/sweep_scaling.py [--repeat 3]`` (~3 min on a quiet 2-core machine). Writes
+``benchmarks/results/sweep_scaling.json``.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -24,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from _report import report, row  # noqa: E402
+from _report import median, report, row, spread  # noqa: E402
 
 from fem_cqd.sweep import Study, run_sweep  # noqa: E402
 
@@ -66,16 +71,33 @@ def timed(workers: int, out: Path) -> dict:
     return {"start": start, "wall": wall, "own": sum(r["seconds"] for r in res.records) / POINTS, "mem": mem}
 
 
-def main():
+def repeated(workers: int, repeat: int, tmp: Path) -> dict:
+    """``repeat`` runs of :func:`timed`: the median of each time (``spread``: the wall times' range),
+    the largest memory."""
+    reps = [timed(workers, tmp / f"w{workers}_{k}") for k in range(repeat)]
+    out = {key: median(r[key] for r in reps) for key in ("start", "wall", "own")}
+    out["overhead"] = median(r["wall"] * workers / POINTS - r["own"] for r in reps)
+    out["mem"] = max(r["mem"] for r in reps)
+    out["spread"] = spread(r["wall"] for r in reps)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=3, help="fresh clusters per size; medians reported (default 3)")
+    a = ap.parse_args(argv)
+    if a.repeat < 1:
+        ap.error(f"--repeat {a.repeat}: at least 1")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        t = {n: timed(n, Path(tmp) / f"w{n}") for n in (1, 2)}
+        t = {n: repeated(n, a.repeat, Path(tmp)) for n in (1, 2)}
     for n, r in t.items():
         rows.append(row(f"LocalCluster start-up, {n} worker(s)", "seconds", r["start"], None))
-        rows.append(row(f"{POINTS}-point heat_spot study on {n} worker(s) (after start-up)", "seconds", r["wall"], None))
+        rows.append(row(f"{POINTS}-point heat_spot study on {n} worker(s) (after start-up) [{r['spread']}]", "seconds",
+                        r["wall"], None))
         rows.append(row(f"{n} worker(s): a point's own time (mean)", "seconds", r["own"], None))
         rows.append(row(f"{n} worker(s): scheduler overhead per point (wall x workers / points - own time)", "seconds",
-                        r["wall"] * n / POINTS - r["own"], None))
+                        r["overhead"], None))
         rows.append(row(f"{n} worker(s): resident memory of a worker (largest)", "MB", r["mem"], None))
     speedup = t[1]["wall"] / t[2]["wall"]
     rows.append(row("speed-up 2 workers vs 1 after start-up (goal >= 1.7: ok)", "speedup", speedup, 1.7, None))
