@@ -10,17 +10,18 @@ modal threshold below a damage temperature. Two kinds of parameter:
    (glass, sapphire, silicon, diamond) -- the device driven at ``J_LIST`` A/cm^2 at ambient, the
    QD film's J_rec(x) and the film's rise for that heat switched on (transient heat solve to steady);
 2. **cheap** (:mod:`fem_cqd.design_search`, no new solve): the cavity core (the ZnO between the
-   film and the Al cathode, optical thickness ``core_nm``) and cavity loss ``CAVITY_LOSS_PER_CM``
-   give the threshold material gain g_th; the pulse width and duty cycle give the film's rise at
+   film and the Al cathode, optical thickness ``core_nm``) and the cavity loss (each of
+   ``CAVITY_LOSSES_PER_CM``: a grating's or mirrors' loss is a scenario, not a knob to optimise --
+   a smaller loss is always better) give the threshold material gain g_th; the pulse width and duty cycle give the film's rise at
    the end of a pulse of the periodic train (exact superposition of the step response); threshold
    is where the aperture-mean gain reaches g_th.
 
-Per device, the best cheap design -- the largest duty cycle at threshold with the film's peak rise
-<= ``DT_MAX_K`` -- is found by ``scipy.optimize.differential_evolution``, the devices' searches run
-as tasks on the same dask client. The device sweep is written to ``results/laser_design_devices/``
+Per device and cavity loss, the best cheap design -- the largest duty cycle at threshold with the
+film's peak rise <= ``DT_MAX_K`` -- is found by ``scipy.optimize.differential_evolution``, the
+searches run as tasks on the same dask client. The device sweep is written to ``results/laser_design_devices/``
 (index, one folder per device with its table; kept by ``--overwrite``, so a rerun resumes it).
 Outputs in ``results/laser_design/``: ``designs.csv`` (ranked: best cheap design per
-device, J_th, rise, feasibility, or how far the threshold gain is out of reach),
+device and cavity loss, J_th, rise, feasibility, or how far the threshold gain is out of reach),
 ``cavity.png`` (g_th, confinement and modal loss vs core thickness), ``train_map.png`` (reachable
 aperture-mean gain of the best device over pulse width x duty cycle), ``devices.png`` (J-V and
 DC rise per device), ``best/`` (the best device driven by a coupled electrothermal pulse,
@@ -52,8 +53,9 @@ OUT_DEFAULT = Path("results/laser_design")
 GEOMETRY = "planar"
 PARAMS = "lim2018_operating"
 QD = dataclasses.replace(QDParams(), n_max=24)     # J_rec of 100+ A/cm^2: <N> up to ~8 needs more states than 12
-CAVITY_LOSSES_PER_CM = (5.0, 20.0, 50.0)   # drawn in cavity.png
-CAVITY_LOSS_PER_CM = 20.0      # a DFB grating's loss, the order of the CQD DFB lasers' (Roh et al. 2020)
+CAVITY_LOSSES_PER_CM = (5.0, 20.0, 50.0)   # the searched scenarios, drawn in cavity.png: 20 /cm is a DFB grating's loss,
+                                           # the order of the CQD DFB lasers' (Roh et al. 2020)
+CAVITY_LOSS_PER_CM = 20.0      # the reference loss of cavity.csv's confinement / modal-loss columns
 DT_MAX_K = 100.0               # damage limit of the organic layers (film peak rise)
 PULSE_CHECK_J_MAX = 20.0       # the coupled pulse check runs at most here: the pulse solves its electrical state from
                                # equilibrium by a current bracket, which failed at 50 A/cm^2 on the 100 um stripe
@@ -90,11 +92,12 @@ def _label(values: dict) -> str:
     return f"{values['aperture_um']:g} um, {values['substrate']}{extra}"
 
 
-def search_device(folder: str, values: dict, seed: int) -> dict:
-    """The best cheap design of one device (a dask task): its table, cavity curve and optimiser."""
+def search_device(folder: str, values: dict, cavity_loss_per_cm: float, seed: int) -> dict:
+    """The best cheap design of one device under one cavity loss (a dask task): its table, cavity
+    curve and optimiser."""
     table = ds.DeviceTable.load(Path(folder))
-    cavity = ds.CavityCurve(reference_stack(laser_device_values(values)), CAVITY_LOSS_PER_CM)
-    return ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)
+    cavity = ds.CavityCurve(reference_stack(laser_device_values(values)), cavity_loss_per_cm)
+    return {"cavity_loss_per_cm": cavity_loss_per_cm, **ds.best_design(table, cavity, QD, DT_MAX_K, seed=seed)}
 
 
 def cavity_plot(out: Path) -> None:
@@ -183,6 +186,16 @@ def best_pulse(out: Path, values: dict, design: dict, table) -> dict:
                 j_rec_tab, table.T_ambient_K + rise_tab, table.weight, table.inside, QD) / 100}
 
 
+def deficit_line(rows: list[dict]) -> str:
+    """Per cavity loss, the smallest g_th - g_reach (1/cm) of the designs with a guided mode (<= 0: reached)."""
+    parts = []
+    for a in CAVITY_LOSSES_PER_CM:
+        gaps = [d["g_th_per_cm"] - d["g_reach_per_cm"] for d in rows if d["cavity_loss_per_cm"] == a
+                and math.isfinite(d["g_th_per_cm"]) and math.isfinite(d["g_reach_per_cm"])]
+        parts.append(f"{a:g} /cm: {min(gaps):.4g} /cm" if gaps else f"{a:g} /cm: no guided mode")
+    return "smallest gain deficit g_th - g_reach per cavity loss: " + ", ".join(parts)
+
+
 def check_line(check: dict) -> str:
     if "failed" in check:
         return f"coupled pulse check failed at every current tried: {check['failed'][-1]}"
@@ -203,22 +216,22 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
     done = [r for r in sweep.records if r["status"] == "done"]
     client, cluster = _client(None, workers)
     try:
-        futures = [client.submit(search_device, str(devices / "points" / r["id"]), {**study.fixed, **r["values"]}, 0,
-                                 pure=False)
-                   for r in done]
+        jobs = [(r, loss) for r in done for loss in CAVITY_LOSSES_PER_CM]
+        futures = [client.submit(search_device, str(devices / "points" / r["id"]), {**study.fixed, **r["values"]},
+                                 loss, 0, pure=False) for r, loss in jobs]
         results = client.gather(futures)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     rows = []
-    for r, res in zip(done, results):
+    for (r, _), res in zip(jobs, results):
         rows.append({"device": _label(r["values"]), "values": r["values"], **res,
                      "j_max_A_per_cm2": r["outputs"]["j_max_A_per_cm2"], "stopped": r["outputs"]["stopped"]})
     rows.sort(key=lambda d: d["score"])
     write_csv(out / "designs.csv", {
         "rank": list(range(1, len(rows) + 1)), "device": [d["device"] for d in rows],
-        "feasible": [d["feasible"] for d in rows], "core_nm": [d["core_nm"] for d in rows],
+        "cavity_loss_per_cm": [d["cavity_loss_per_cm"] for d in rows], "feasible": [d["feasible"] for d in rows], "core_nm": [d["core_nm"] for d in rows],
         "duty": [d["duty"] for d in rows], "width_s": [d["width_s"] for d in rows],
         "g_th_per_cm": [d["g_th_per_cm"] for d in rows], "g_reach_per_cm": [d["g_reach_per_cm"] for d in rows],
         "j_th_A_per_cm2": [d["j_th_A_per_cm2"] for d in rows], "peak_rise_K": [d["peak_rise_K"] for d in rows],
@@ -241,14 +254,16 @@ def run(out_dir=OUT_DEFAULT, overwrite: bool = False, quick: bool = False, worke
                     title=f"{best['device']}: gain reachable in the table")
     check = best_pulse(out, {**study.fixed, **best["values"]}, best, tables[best_rec["id"]])
     feasible = [d for d in rows if d["feasible"]]
-    head = (f"best: {best['device']}, core {best['core_nm']:.0f} nm, duty {best['duty']:.3g}, width {best['width_s']:.3g} s: "
+    head = (f"best: {best['device']}, cavity loss {best['cavity_loss_per_cm']:g} /cm, core {best['core_nm']:.0f} nm, duty {best['duty']:.3g}, width {best['width_s']:.3g} s: "
             + (f"J_th {best['j_th_A_per_cm2']:.3g} A/cm2, film peak rise {best['peak_rise_K']:.3g} K" if best["feasible"] else
                f"no threshold: g_th {best['g_th_per_cm']:.4g} /cm, reachable {best['g_reach_per_cm']:.4g} /cm"))
     summary = {
-        "headline": [f"laser_design: {len(feasible)} of {len(rows)} devices reach threshold under dT <= {DT_MAX_K:g} K",
+        "headline": [f"laser_design: {len(feasible)} of {len(rows)} designs ({len(done)} devices x "
+                     f"{len(CAVITY_LOSSES_PER_CM)} cavity losses) reach threshold under dT <= {DT_MAX_K:g} K",
+                     deficit_line(rows),
                      head,
                      check_line(check)],
-        "cavity_loss_per_cm": CAVITY_LOSS_PER_CM, "dT_max_K": DT_MAX_K, "quick": quick,
+        "cavity_losses_per_cm": list(CAVITY_LOSSES_PER_CM), "dT_max_K": DT_MAX_K, "quick": quick,
         "designs": rows, "best_pulse_check": check, "sweep_counts": sweep.counts, "seconds": time.time() - t0}
     write_json(out / "summary.json", summary)
     return summary
