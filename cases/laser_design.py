@@ -65,7 +65,8 @@ J_LIST = [2.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 70.0, 100.0, 150.0, 200.0]
 DEVICES = ([{"aperture_um": a, "substrate": "glass"} for a in (20.0, 50.0, 100.0, 200.0)]
            + [{"aperture_um": 100.0, "substrate": s} for s in ("sapphire", "silicon", "diamond")]
            + [{"aperture_um": 100.0, "substrate": "glass", "tcta_nm": 30.0},
-              {"aperture_um": 100.0, "substrate": "glass", "taper_angle_deg": 45.0}])
+              {"aperture_um": 100.0, "substrate": "glass", "taper_angle_deg": 45.0},
+              {"aperture_um": 10.0, "substrate": "glass"}])    # last: the list grew, its folder keeps the other tables
 QUICK_DEVICES = [{"aperture_um": 100.0, "substrate": "glass"}, {"aperture_um": 100.0, "substrate": "diamond"}]
 QUICK_J_LIST = [2.0, 5.0, 10.0, 20.0]
 WIDTHS_S = np.geomspace(1e-8, 1e-3, 11)

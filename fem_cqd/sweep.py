@@ -27,7 +27,9 @@ the point function writes), so an interrupted sweep leaves only whole points; a 
 and runs the rest. A point that raises is recorded as failed with its error, and the sweep goes
 on. After every point the index ``<out>/index.csv`` and ``index.parquet`` (one row per point:
 id, status, seconds, parameters, outputs) is rewritten from the records; ``<out>/study.json``
-holds the study, so a folder of another study is refused. At the end, :func:`plot_index` draws
+holds the study, so a folder of another study is refused -- except that a ``list`` study may grow:
+a folder whose study has the same settings and a point list contained in the new one accepts the
+new list (its finished points are kept; only the added ones run). At the end, :func:`plot_index` draws
 every output against every swept parameter, and maps over each pair of them.
 """
 from __future__ import annotations
@@ -228,22 +230,37 @@ def _read_records(out: Path) -> dict:
     return found
 
 
-def _check_folder(study: Study, out: Path) -> None:
-    """Refuse an output folder that holds another study, or anything else."""
+def _grows(old: dict, new: dict) -> bool:
+    """True when signature ``new`` is the ``list`` study ``old`` with points added."""
+    if old.get("design") != "list" or new["design"] != "list":
+        return False
+    if {k: v for k, v in old.items() if k != "points"} != {k: v for k, v in new.items() if k != "points"}:
+        return False
+    return all(p in new["points"] for p in old.get("points", []))
+
+
+def _check_folder(study: Study, out: Path) -> bool:
+    """Refuse an output folder that holds another study, or anything else; True when the folder
+    holds this study with fewer points (a grown ``list`` study, whose study.json is then rewritten)."""
     sig = out / "study.json"
     if sig.exists():
         old = json.loads(sig.read_text())
-        if old.get("signature") != json.loads(json.dumps(study.signature(), default=float)):
+        new = json.loads(json.dumps(study.signature(), default=float))
+        if old.get("signature") != new:
+            if _grows(old.get("signature", {}), new) and old.get("name") == study.name:
+                return True
             raise InputError("sweep output folder", str(out), f"a folder of study {study.name!r} (it holds study "
                              f"{old.get('name')!r} with other settings; choose another folder)")
     elif out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("sweep output folder", str(out), "a new or empty folder, or one this study wrote")
+    return False
 
 
-def _prepare(study: Study, out: Path) -> None:
-    """Create ``out`` for ``study`` (checked by :func:`_check_folder`) unless it exists."""
+def _prepare(study: Study, out: Path, grown: bool = False) -> None:
+    """Create ``out`` for ``study`` (checked by :func:`_check_folder`) unless it exists; ``grown``:
+    rewrite its study.json with the longer point list."""
     sig = out / "study.json"
-    if sig.exists():
+    if sig.exists() and not grown:
         return
     try:
         (out / "points").mkdir(parents=True, exist_ok=True)
@@ -303,14 +320,14 @@ def run_sweep(study: Study, out: str | Path, scheduler: str | None = None, worke
     if workers is not None and (int(workers) != workers or workers < 1):
         raise InputError("workers", workers, "an integer >= 1")
     out = Path(out)
-    _check_folder(study, out)
+    grown = _check_folder(study, out)
     values = study.design_points()
     ids = [point_id(v) for v in values]
     found = _read_records(out) if (out / "points").is_dir() else {}
     records = {i: found.get(i, {"id": i, "values": v, "status": "pending"}) for i, v in zip(ids, values)}
     todo = [(i, v) for i, v in zip(ids, values) if records[i]["status"] == "pending"]
     client, cluster = _client(scheduler, workers) if todo else (None, None)     # a bad address: nothing written
-    _prepare(study, out)
+    _prepare(study, out, grown)
     for stale in (out / "points").glob("*.tmp-*"):            # points cut off by an interruption
         shutil.rmtree(stale, ignore_errors=True)
     write_index(study, out, list(records.values()))

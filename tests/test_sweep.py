@@ -83,6 +83,23 @@ def test_sweep_equals_serial_runs_records_failures_and_refuses_another_study(tmp
         run_sweep(_study(), tmp_path / "s", workers=1, progress=False)
 
 
+def test_a_list_study_grows_keeping_its_finished_points(tmp_path):
+    first = ({"spot_um": 10.0}, {"spot_um": 25.0})
+    kw = dict(design="list", parameters={}, fixed={"thickness_um": 300.0, "cells_per_spot": 120})
+    res = run_sweep(_study(points=first, **kw), tmp_path / "s", workers=1, progress=False)
+    kept = {r["id"]: (tmp_path / "s" / "points" / r["id"] / "point.json").read_text() for r in res.records}
+    grown = run_sweep(_study(points=first + ({"spot_um": 40.0},), **kw), tmp_path / "s", workers=1, progress=False)
+    assert grown.counts == {"done": 3, "failed": 0, "pending": 0}
+    for i, text in kept.items():                       # not rerun: the same record, byte for byte
+        assert (tmp_path / "s" / "points" / i / "point.json").read_text() == text
+    assert len((tmp_path / "s" / "index.csv").read_text().splitlines()) == 4
+    assert len(json.loads((tmp_path / "s" / "study.json").read_text())["signature"]["points"]) == 3
+    # other settings, or a list that drops a point, is another study
+    for points, fixed in ((first, {"thickness_um": 500.0, "cells_per_spot": 120}), (first[:1], kw["fixed"])):
+        with pytest.raises(InputError, match="sweep output folder"):
+            run_sweep(_study(**{**kw, "points": points, "fixed": fixed}), tmp_path / "s", workers=1, progress=False)
+
+
 def test_killed_sweep_resumes_with_every_point_once(tmp_path):
     study = tmp_path / "study.toml"
     study.write_text('name = "resume"\npoint = "heat_spot"\n[fixed]\ncells_per_spot = 120\n'
