@@ -79,7 +79,8 @@ def rows_in_fresh_processes(script: str, args: list[str], repeat: int) -> list[d
     FILE) and merge them, matched by (case, quantity): a "seconds" row gets the median of the runs and
     the spread in its case ("median of 3 fresh processes (min-max)"); a "peak_rss_MB" row the largest;
     any other row (iterations, voltages: deterministic up to the order of PARDISO's threaded sums) the
-    first run's value, and its range in the case when the runs differ by more than 1e-6 relative. A failed run raises with the tail of its output."""
+    first run's value, and its range in the case when the runs differ by more than 1e-6 relative. A
+    failed run raises with the tail of its output."""
     runs = []
     for k in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -91,10 +92,11 @@ def rows_in_fresh_processes(script: str, args: list[str], repeat: int) -> list[d
                                    f"{(proc.stdout + proc.stderr)[-3000:]}")
             runs.append(json.loads(out.read_text()))
             print(f"{Path(script).name}: fresh process {k + 1} of {repeat} done", flush=True)
+    by_key = [{(x["case"], x["quantity"]): x["computed"] for x in run} for run in runs]
     merged = []
     for r in runs[0]:
         key = (r["case"], r["quantity"])
-        values = [x["computed"] for run in runs for x in run if (x["case"], x["quantity"]) == key]
+        values = [run[key] for run in by_key if key in run]
         m = dict(r)
         if len(values) == len(runs) and r["quantity"] == "seconds":
             m.update(case=f"{r['case']} [{spread(values)}]", computed=median(values))
