@@ -31,7 +31,12 @@ an Euler predictor for the heat), and an Anderson iterate below the coldest temp
 solve of the iteration gave is replaced by the plain Picard iterate (history cleared). With the
 one-step current-driven Newton of each iterate and reach's voltage points given up at their first
 failure (constants below), 3.5 -> 18 A/cm^2 on the stripe with a 2 nm lateral grid at the edge
-went from 276 s to 74 s, same point (4.7830 V, +73.32 K).
+went from 276 s to 74 s, same point (4.7830 V, +73.32 K). The predictor is a first try only:
+on the 200 um disc (3.5 -> 18 A/cm^2) its iterates crossed a region where the electrical
+Newton at a new temperature fails from the last state and each continuation step in T crawled
+(>8 min, unfinished), while the start's temperature gets there in ~100 s; so ``reach`` gives the
+predicted path no continuation in T and, when it fails, solves again from the start's
+temperature with continuation (:meth:`Electrothermal.reach`).
 
 Thermal runaway -- the peak temperature passing ``T_max_K`` (activated mobility: more heat, more
 current, more heat) -- raises a :class:`~fem_cqd.errors.ConvergenceError` carrying the last
@@ -360,14 +365,17 @@ class Electrothermal:
     def operating_point(self, *, voltage_V=None, current=None, j_A_per_cm2=None, start: OperatingPoint | None = None,
                         tol_K: float = 1e-3, max_iter: int = 60, omega: float = 1.0, anderson: int = 3,
                         one_way: bool = False, T_max_K: float = 1000.0, progress: bool = False,
-                        min_T_step: float = 1e-3, current_limit: float | None = None) -> OperatingPoint:
+                        min_T_step: float = 1e-3, current_limit: float | None = None,
+                        predict: bool = True) -> OperatingPoint:
         """Electrothermal steady state at a voltage of the drive contact (V), or at a terminal
         ``current`` (A; A/m planar) or ``j_A_per_cm2`` over the aperture. Starts from ``start``
         (its electrical state and temperature) when given; see the module doc. ``min_T_step``: the
         smallest step of the continuation in temperature, as a fraction of the change.
         ``current_limit`` (A; A/m planar): the iteration stops with an ElectrothermalConvergenceError
         once the drive current passes it (at a fixed voltage past the fold the current runs away;
-        a search that only needs to know it is past its target stops there)."""
+        a search that only needs to know it is past its target stops there). ``predict``: the first
+        temperature iterate from ``start`` towards a current target is the predicted one
+        (:meth:`_predicted_temperature`); False: the start's own temperature."""
         t0 = time.time()
         check_positive("tol_K", tol_K)
         if not 0 < omega <= 1:
@@ -384,7 +392,8 @@ class Electrothermal:
         what = f"{self.drive} = {voltage_V:g} V" if voltage_V is not None else \
             (f"j = {j_A_per_cm2:g} A/cm2" if j_A_per_cm2 is not None else f"I({self.drive}) = {target:.4g}")
         N = self.device.n_mesh_nodes
-        T_e = np.full(N, self.T_ambient_K) if start is None else self._predicted_temperature(start, target)
+        T_e = (np.full(N, self.T_ambient_K) if start is None else
+               self._predicted_temperature(start, target) if predict else start.T_electrical.copy())
         state = None if start is None else start.electrical
         th_prev = None if start is None else start.thermal
         X, Fh = [], []                                    # Anderson history (iterates, residuals)
@@ -458,8 +467,9 @@ class Electrothermal:
         fold) at a fraction of the cost. When a voltage-driven point fails (beyond the fold its
         current runs away: it stops at ``REACH_OVERSHOOT`` x the target; or a hard Newton path:
         its continuation in temperature stops at ``REACH_MIN_T_STEP``), the target is solved by
-        ``operating_point`` at fixed current from the last point below it; if that fails too, it is
-        climbed to in fixed-current points from there, geometrically spaced at most
+        ``operating_point`` at fixed current from the last point below it -- first from the
+        predicted temperature without continuation in T, then from that point's own temperature
+        with it (module doc); if that fails too, it is climbed to in fixed-current points from there, geometrically spaced at most
         ``REACH_CURRENT_RATIO`` apart, each from the last one's temperature. Returns
         ``(target_point, ramp_points)``: the point and every converged point on the way (an
         electrothermal J-V curve). If that fails too, the ConvergenceError's ``completed`` holds
@@ -473,11 +483,15 @@ class Electrothermal:
         except ConvergenceError as exc:
             below = [p for p in points if abs(p.current) < target] or ([start] if start is not None else [None])
             near = max(below, key=lambda p: abs(p.current) if p is not None else -1.0)
-            try:
+            attempts = ({"min_T_step": REACH_MIN_T_STEP, **kwargs},   # predicted temperature, no continuation in T
+                        {**kwargs, "predict": False})                 # the start's temperature, continuation in T
+            for attempt in attempts:
                 try:
-                    return self.operating_point(current=signed, start=near, progress=progress, **kwargs), points
+                    return self.operating_point(current=signed, start=near, progress=progress, **attempt), points
                 except ConvergenceError:
-                    return self._climb_current(signed, near, progress, points, kwargs), points
+                    pass
+            try:
+                return self._climb_current(signed, near, progress, points, kwargs), points
             except ConvergenceError as exc2:
                 raise ElectrothermalConvergenceError(f"{exc}; then at fixed current: {exc2}", last_state=exc2.last_state,
                                        completed=points) from None

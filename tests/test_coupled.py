@@ -17,8 +17,8 @@ import skfem
 from scipy.optimize import brentq
 
 from fem_cqd.constants import k_B, q
-from fem_cqd.coupled import (BRACKET_OVERSHOOT, REACH_CURRENT_RATIO, REACH_OVERSHOOT, Electrothermal, _bracket_step,
-                             thermal_node_power)
+from fem_cqd.coupled import (BRACKET_OVERSHOOT, REACH_CURRENT_RATIO, REACH_MIN_T_STEP, REACH_OVERSHOOT, Electrothermal,
+                             _bracket_step, thermal_node_power)
 from fem_cqd.electrical import Contact
 from fem_cqd.errors import ConvergenceError, ElectricalConvergenceError, ElectrothermalConvergenceError, InputError
 from fem_cqd.materials import parse_library
@@ -193,6 +193,30 @@ def test_reach_past_the_fold_stops_the_runaway_point_and_climbs_in_fixed_current
     ratios = np.diff(np.log([start.current] + [abs(p.current) for p in climbed]))
     assert len(climbed) == steps > 1
     assert np.allclose(ratios, ratios[0], rtol=1e-6) and 1 < np.exp(ratios[0]) <= REACH_CURRENT_RATIO
+
+
+def test_reach_falls_back_from_the_predicted_temperature_to_the_start_temperature():
+    """Past the fold, reach's fixed-current solve first starts from the predicted temperature with
+    no continuation in T; when that fails, from the start's own temperature with continuation --
+    the same fixed point (here the predicted attempt is made to fail)."""
+    dm = resistor_device()
+    et = Electrothermal(dm, CONTACTS, BCS)
+    by_v = et.operating_point(voltage_V=0.012, tol_K=1e-7)
+    start = et.operating_point(voltage_V=0.002, tol_K=1e-7)
+    solve, attempts = et.operating_point, []
+
+    def failing_prediction(**kw):
+        if kw.get("current") is not None:
+            attempts.append({k: kw.get(k) for k in ("min_T_step", "predict")})
+            if kw.get("predict", True):
+                raise ElectrothermalConvergenceError("predicted path refused by the test")
+        return solve(**kw)
+
+    et.operating_point = failing_prediction
+    point, _ = et.reach(current=by_v.current, start=start, step_V=0.02, progress=False, tol_K=1e-7)
+    assert attempts == [{"min_T_step": REACH_MIN_T_STEP, "predict": None}, {"min_T_step": None, "predict": False}]
+    assert abs(point.current / by_v.current - 1) < 1e-8
+    assert abs(point.voltage_V / 0.012 - 1) < 1e-6
 
 
 def test_bracket_step_doubles_but_stops_short_of_overshooting_the_secant_estimate():
