@@ -12,10 +12,13 @@ in this one run:
 - the current-density targets 3.5 and 18 A/cm^2 by ``Electrothermal.reach`` from that ramp's
   nearest point below (the default run's route);
 - profile + gain maps at 18 A/cm^2;
-- the default run itself (``fem-cqd run``: both geometries, both targets, maps and plots).
+- the default run itself (``fem-cqd run``: both geometries, both targets, maps and plots);
+- the aperture study's widest point (``cases/studies/aperture.toml``: the ``lim2018`` study point,
+  200 um disc at 18 A/cm^2, 3.5 A/cm^2 first): its voltage and rise beside the time. It guards a
+  path: stop 25's temperature predictor took it from ~2 min to >8 min (stop 27 fixed it).
 
 All electrothermal points carry the QD film's light/heat split (``qd_emission``) as the case does.
-Run: ``python3 benchmarks/device_pipeline.py [--points N] [--no-default-run] [--repeat 3]``: the
+Run: ``python3 benchmarks/device_pipeline.py [--points N] [--no-default-run] [--no-aperture-corner] [--repeat 3]``: the
 whole sequence runs in ``--repeat`` fresh processes (:func:`_report.rows_in_fresh_processes`); each
 "seconds" row is the median of the runs (their range in the row's case), each "peak_rss_MB" row --
 the process's peak resident memory at the end of the phase before it (``ru_maxrss``: it only grows,
@@ -31,6 +34,7 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -105,17 +109,32 @@ def geometry_rows(case, geometry: str, n_points: int) -> list[dict]:
     return rows
 
 
+def aperture_corner_rows() -> list[dict]:
+    """The aperture study's 200 um disc point at 18 A/cm^2 (module doc)."""
+    from fem_cqd.studies import lim2018 as lim2018_point
+    values = {"geometry": "axisymmetric", "j_A_per_cm2": 18.0, "params": "lim2018_operating", "aperture_um": 200.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        out = lim2018_point(values, Path(tmp))
+        rows = timed_rows("aperture study, 200 um disc at 18 A/cm2 (lim2018 study point)", time.perf_counter() - t)
+    rows.append(row("aperture study, 200 um disc: voltage at 18 A/cm2 (V)", "voltage_V", out["voltage_V"]))
+    rows.append(row("aperture study, 200 um disc: peak rise at 18 A/cm2 (K)", "rise_K", out["peak_rise_K"]))
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=N_JV)
     ap.add_argument("--no-default-run", action="store_true")
+    ap.add_argument("--no-aperture-corner", action="store_true", help="skip the 200 um aperture point (~2 min)")
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes; medians reported (default 3)")
     ap.add_argument("--rows-json", help=argparse.SUPPRESS)     # one fresh process: write its rows here
     a = ap.parse_args(argv)
     if a.repeat < 1:
         ap.error(f"--repeat {a.repeat}: at least 1")
     if a.rows_json is None:
-        args = ["--points", str(a.points)] + (["--no-default-run"] if a.no_default_run else [])
+        args = (["--points", str(a.points)] + (["--no-default-run"] if a.no_default_run else [])
+                + (["--no-aperture-corner"] if a.no_aperture_corner else []))
         report("device_pipeline", rows_in_fresh_processes(os.path.abspath(__file__), args, a.repeat))
         return 0
     case = load_case("lim2018_device")
@@ -128,6 +147,8 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             case.run(os.path.join(tmp, "run"))
             rows += timed_rows("default run (fem-cqd run: 2 geometries x 2 targets, maps, plots)", time.perf_counter() - t)
+    if not a.no_aperture_corner:
+        rows += aperture_corner_rows()
     rows += timed_rows("device_pipeline total", time.perf_counter() - t0)
     with open(a.rows_json, "w") as fh:
         json.dump(rows, fh)
