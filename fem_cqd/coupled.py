@@ -469,8 +469,9 @@ class Electrothermal:
         its continuation in temperature stops at ``REACH_MIN_T_STEP``), the target is solved by
         ``operating_point`` at fixed current from the last point below it -- first from the
         predicted temperature without continuation in T, then from that point's own temperature
-        with it (module doc); if that fails too, it is climbed to in fixed-current points from there, geometrically spaced at most
-        ``REACH_CURRENT_RATIO`` apart, each from the last one's temperature. Returns
+        with it (module doc); if that fails too, it is climbed to in fixed-current points from
+        there, geometrically spaced at most ``REACH_CURRENT_RATIO`` apart, each from the last one's
+        temperature. Returns
         ``(target_point, ramp_points)``: the point and every converged point on the way (an
         electrothermal J-V curve). If that fails too, the ConvergenceError's ``completed`` holds
         the points so far.
@@ -485,6 +486,8 @@ class Electrothermal:
             near = max(below, key=lambda p: abs(p.current) if p is not None else -1.0)
             attempts = ({"min_T_step": REACH_MIN_T_STEP, **kwargs},   # predicted temperature, no continuation in T
                         {**kwargs, "predict": False})                 # the start's temperature, continuation in T
+            if near is None:                                          # from ambient: nothing to predict
+                attempts = (kwargs,)
             for attempt in attempts:
                 try:
                     return self.operating_point(current=signed, start=near, progress=progress, **attempt), points
