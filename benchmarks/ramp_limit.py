@@ -3,7 +3,7 @@
 Every rectangular-spacer table of ``cases/laser_design.py`` stops near 23 V (its 70 A/cm^2 point
 fails), the 45 deg taper's near 37 V. This diagnostic ramps ``laser_device`` stripes (``DEVICES``:
 20 um rectangular, 100 um 45 deg taper; glass, ``lim2018_operating``) isothermally in 1 V steps
-with ``solve_bias`` until Newton stops, on the quick and the operating mesh (the taper on the quick
+(``fem_cqd.electrical.newton.ramp``) until Newton stops, on the quick and the operating mesh (the taper on the quick
 mesh only: its gmsh edge window made the ramp run > 25 min), and reports at the last converged
 voltage, along the TCTA/spacer interface outside the aperture:
 
@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from _report import report, row  # noqa: E402
 
-from fem_cqd.electrical.newton import solve_bias  # noqa: E402
+from fem_cqd.electrical.newton import ramp  # noqa: E402
 from fem_cqd.errors import ConvergenceError  # noqa: E402
 from fem_cqd.studies import laser_device_values, reference_device  # noqa: E402
 
@@ -40,7 +40,7 @@ VOLTAGES = np.arange(2.0, 60.0, 1.0)
 
 
 def region_nodes(tmesh, region: str) -> np.ndarray:
-    return np.unique(tmesh.mesh.t[:, tmesh.element_region == tmesh.region_names.index(region)])
+    return np.unique(tmesh.mesh.t[:, tmesh.elements_of(region)])
 
 
 def ramp_end(name: str, quick: bool) -> list[dict]:
@@ -49,18 +49,17 @@ def ramp_end(name: str, quick: bool) -> list[dict]:
     _, _, et, _ = reference_device(values)
     dev, tm = et.device, et.device.tmesh
     mesh = f"{'quick' if quick else 'operating'} mesh, {dev.n_nodes} nodes"
-    t0, state, stop = time.perf_counter(), None, "none up to 59 V"
-    for V in VOLTAGES:
-        try:
-            state = solve_bias(dev, {"anode": float(V)}, start=state)
-        except ConvergenceError as exc:
-            state, stop = exc.last_state, str(exc).split("failed: ")[-1].split(" (")[0][:80]
-            break
+    t0 = time.perf_counter()
+    try:
+        state, stop = ramp(dev, "anode", VOLTAGES, progress=False)[-1], f"none up to {VOLTAGES[-1]:g} V"
+    except ConvergenceError as exc:
+        state, stop = exc.last_state, str(exc).split("failed: ")[-1].split(" (")[0][:80]
     iface = np.intersect1d(region_nodes(tm, "TCTA"), region_nodes(tm, "spacer"))
     k = iface[np.argmax(state.p[iface])]
     top = np.intersect1d(region_nodes(tm, "spacer"), region_nodes(tm, "CQD"))
     j = top[np.argmin(np.abs(tm.mesh.p[0, top] - tm.mesh.p[0, k]))]
-    tcta = np.flatnonzero((tm.element_region == tm.region_names.index("TCTA")) & (tm.mesh.t == k).any(axis=0))
+    tcta = tm.elements_of("TCTA")
+    tcta = tcta[(tm.mesh.t[:, tcta] == k).any(axis=0)]
     N0 = float(dev.Nv[tcta].max())                 # the site density of the device's TCTA (m^-3)
     field = (state.psi[k] - state.psi[j]) / (tm.mesh.p[1, j] - tm.mesh.p[1, k])
     x_um = tm.mesh.p[0, k] * 1e6
