@@ -72,6 +72,18 @@ def test_backends_give_the_same_ramp(dev):
 
 
 @needs_pardiso
+def test_pardiso_runs_with_mkl_defaults_but_the_chosen_settings():
+    """iparm[0] = 1 makes MKL read every iparm: all of them are its defaults except PARDISO_IPARM
+    (with iparm[0] = 0 it would silently ignore the chosen ones)."""
+    from fem_cqd.electrical.linear import PARDISO_IPARM, _pardiso_defaults
+    iparm = JacobianSolver("pardiso")._pardiso._solver.iparm
+    assert iparm[0] == 1
+    changed = {k: int(v) for k, v in enumerate(iparm) if v != _pardiso_defaults()[k]}
+    assert changed == PARDISO_IPARM
+    assert _pardiso_defaults()[1] != 0              # MKL filled its defaults in (METIS ordering)
+
+
+@needs_pardiso
 def test_pardiso_pattern_changes():
     """Entries that vanish or appear between calls: the kept pattern grows, answers stay exact."""
     rng = np.random.default_rng(3)
