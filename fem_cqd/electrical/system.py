@@ -78,7 +78,7 @@ class JacobianLayout:
     """
 
     def __init__(self, cons: Constraints, rows: np.ndarray, cols: np.ndarray, n: int, extra=None):
-        self.rows, self.cols, self.n = rows, cols, n    # kept for checks
+        self.rows, self.cols, self.n = rows, cols, n    # kept for checks and selected_row_sum
         P = cons.P.tocsc()
         counts = np.diff(P.indptr)[rows]
         src = np.repeat(np.arange(rows.size), counts)
@@ -96,6 +96,13 @@ class JacobianLayout:
         cols_S = np.concatenate([src, n_raw + np.arange(n_g + er.size)])
         self.S = sp.csr_matrix((np.concatenate([w, np.ones(n_g + er.size)]), (slot, cols_S)),
                                shape=(uniq.size, n_raw + n_g + er.size))
+
+    def selected_row_sum(self, vals: np.ndarray, select: np.ndarray) -> np.ndarray:
+        """sum_r select[r] A[r, :] of the raw matrix A whose first ``vals.size`` entries (in the
+        order given at construction) have the values ``vals`` (dense, length n)."""
+        rows, cols = self.rows[:vals.size], self.cols[:vals.size]
+        w = select[rows] * vals
+        return np.bincount(cols, w, minlength=self.n)
 
     def matrix(self, vals: np.ndarray, extra_vals=()) -> sp.csr_matrix:
         """The matrix from the raw entries' values (through P) and the values of the extra
@@ -225,7 +232,7 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
     volts = dict(voltages)
     for k, name in enumerate(driven):
         volts[name] = z[N3 + k]
-    r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian)
+    r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian, indices=False)   # the layout has the indices
     F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(dev, volts)
     imf_vals = ()
     if dev.image_force is not None:
@@ -244,8 +251,8 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
             rows, _ = cons.h_volt[name]
             cols.append(sp.csr_matrix((-np.ones(rows.size), (rows, np.full(rows.size, k))), shape=(N3, m)))
         H = sp.hstack(cols)
-        S = sp.csr_matrix(np.vstack([cons.select[name] for name in driven]))
-        Jrows = S @ T_int.matrix(N3)
+        vals = T_int.values()
+        Jrows = sp.csr_matrix(np.vstack([cons.layout.selected_row_sum(vals, cons.select[name]) for name in driven]))
         J = sp.bmat([[J, H], [Jrows, None]], format="csr")
         if J.shape[1] < N3 + m:      # bmat drops an empty block column
             J = sp.csr_matrix((J.data, J.indices, J.indptr), shape=(N3 + m, N3 + m))
