@@ -191,6 +191,25 @@ def test_jacobian_layout_is_state_independent_and_exact():
         assert np.max(np.abs(got - ref)) <= 1e-13 * np.max(np.abs(ref))
 
 
+@pytest.mark.parametrize("which", ["conductor, Schottky and insulator", "organic: every feature"])
+def test_poisson_only_evaluation_is_the_full_one_on_psi(which):
+    """The equilibrium's Poisson stage assembles Poisson's rows alone (own layout): at an arbitrary
+    state its psi rows of F and psi-psi block of J equal the full evaluation's, to round-off (both
+    devices; the organic one has heterointerface copies, image-force rows, Gauss-Fermi statistics)."""
+    import _organic_bvp as ob
+    tm, dev = _feature_device() if which.startswith("conductor") else ob.feature_device()
+    eq = solve_equilibrium(dev)
+    z = eq.x + 0.05 * np.random.default_rng(2).standard_normal(eq.x.size)
+    volts = {c.boundary: 0.3 * k for k, c in enumerate(dev.contacts)}
+    F, J, _ = evaluate(dev, z, volts)
+    Fp, Jp, _ = evaluate(dev, z, volts, poisson_only=True)
+    psi = np.arange(0, z.size, 3)
+    assert np.max(np.abs(Fp[psi] - F[psi])) <= 1e-13 * np.max(np.abs(F[psi]))
+    full, only = J[psi][:, psi].toarray(), Jp[psi][:, psi].toarray()
+    assert np.max(np.abs(only - full)) <= 1e-13 * np.max(np.abs(full))
+    assert Jp.nnz < J.nnz / 2                        # the continuity rows' entries are not there
+
+
 def test_feature_device_conservation_and_current_drive():
     tm, dev = _feature_device()
     st = solve_bias(dev, {"bottom": 1.5})

@@ -505,7 +505,8 @@ def build_device(tmesh: TaggedMesh, contacts, T_K=T0, recombination=None, field_
     from .system import build_constraints, jacobian_layout
     cons = build_constraints(dev)
     dev = dataclasses.replace(dev, constraints=cons)
-    return dataclasses.replace(dev, constraints=dataclasses.replace(cons, layout=jacobian_layout(dev)))
+    return dataclasses.replace(dev, constraints=dataclasses.replace(
+        cons, layout=jacobian_layout(dev), poisson_layout=jacobian_layout(dev, poisson_only=True)))
 
 
 def _image_force(tmesh, regions, geom, node_rep, node_wf, chi, Eg, eps):

@@ -172,11 +172,15 @@ def _edge_currents(T, a, b, t, off, c: _Carrier, flux, cmu, dpsi, x, VT, mu, dmu
     return I, D
 
 
-def assemble(dev: Device, x: np.ndarray, jacobian: bool = True, indices: bool = True):
+def assemble(dev: Device, x: np.ndarray, jacobian: bool = True, indices: bool = True,
+             poisson_only: bool = False):
     """Raw residuals and Jacobian, before contact / conductor rows are applied.
 
     Returns ``r_int`` (3N,), ``r_bnd`` (3N,), the Jacobian entries of each as :class:`Triplets`
     (None without ``jacobian``; values only without ``indices``), Fluxes.
+    ``poisson_only``: Poisson's rows alone and their psi derivatives (the continuity rows are left
+    0, the fluxes' currents, mobilities and rates too) -- the equilibrium's Poisson stage, where the
+    quasi-Fermi potentials are frozen; a third of the work of a full assembly.
     Row 3i: Poisson; 3i+1: electron continuity + conductor current; 3i+2: hole continuity.
     ``r_bnd`` holds the Schottky surface terms (kept apart: terminal currents use ``r_int``).
     """
@@ -225,8 +229,15 @@ def assemble(dev: Device, x: np.ndarray, jacobian: bool = True, indices: bool = 
             Ln_psi, Ln_phi = (el.L_psi, el.L_phi)
             Lp_psi, Lp_phi = (ho.L_psi, ho.L_phi)
             T.add(3 * t, 3 * t, -q * vol * (p * Lp_psi - n * Ln_psi))
-            T.add(3 * t, 3 * t + 1, q * vol * n * Ln_phi)
-            T.add(3 * t, 3 * t + 2, -q * vol * p * Lp_phi)
+            if not poisson_only:
+                T.add(3 * t, 3 * t + 1, q * vol * n * Ln_phi)
+                T.add(3 * t, 3 * t + 2, -q * vol * p * Lp_phi)
+    if poisson_only:
+        zero = np.zeros((3, ns))
+        return r, rb, T, Tb, Fluxes(n=n, p=p, Ln=Ln, Lp=Lp, Dn=zero, Dp=zero, In=zero, Ip=zero,
+                                    Ic=np.zeros((3, dev.cond.size)), R=zero, R_rad=zero, mu_n=zero,
+                                    mu_p=zero, bn={}, bp={}, In_if=np.zeros(0), Ip_if=np.zeros(0))
+    if ns:
         # field and mobilities
         F = dF = None
         if dev.field_dependent:

@@ -115,12 +115,13 @@ def _worst(dev, F):
 
 
 def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets=(), maxit=25,
-           atol=None, damping=3.0, subset=None, negligible=None):
+           atol=None, damping=3.0, psi_only=False, negligible=None):
     """Solve F(z) = 0 from ``z0``; returns (z, iterations). Raises _Failed.
 
-    ``linear``: the JacobianSolver of the calling solve or ramp. ``subset``: indices of the unknowns
-    to solve for (others frozen), e.g. psi only. Once an update is below ``CHORD_BELOW`` volts
-    the next ones are chord steps (module doc); ``linear.tag`` is left naming the last factors.
+    ``linear``: the JacobianSolver of the calling solve or ramp. ``psi_only``: solve Poisson's
+    equation for psi alone, the quasi-Fermi potentials frozen (only Poisson's rows are assembled).
+    Once an update is below ``CHORD_BELOW`` volts the next ones are chord steps (module doc);
+    ``linear.tag`` is left naming the last factors.
     """
     atol = 1e-9 * dev.VT_ref if atol is None else atol
     c = damping * dev.VT_ref
@@ -128,13 +129,14 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
     clip = _fermi_bounds(dev, voltages, driven)
     clip(z)
     absent = None
+    subset = np.arange(0, z.size, 3) if psi_only else None
     solved = _solved(dev, z.size) if subset is None else subset
     factored = _kept_factors(linear, dev, z, subset)   # the factors ``linear`` keeps, if reusable here
     size = CHORD_BELOW if factored is not None else math.inf   # kept factors of this z: a chord step first
     for it in range(1, maxit + 1):
         chord = factored is not None and size <= CHORD_BELOW
         with np.errstate(over="ignore", invalid="ignore"):
-            F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets, jacobian=not chord)
+            F, J, (_, fl) = evaluate(dev, z, voltages, driven, targets, jacobian=not chord, poisson_only=psi_only)
         if solved is not None:
             F = _only(F, solved)                     # rows not solved for (frozen unknowns) do not count
         if not np.all(np.isfinite(F)) or (J is not None and not np.all(np.isfinite(J.data))):
@@ -158,7 +160,7 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
         if dz is None:
             if J is None:
                 with np.errstate(over="ignore", invalid="ignore"):
-                    J = evaluate(dev, z, voltages, driven, targets)[1]
+                    J = evaluate(dev, z, voltages, driven, targets, poisson_only=psi_only)[1]
                 if not np.all(np.isfinite(J.data)):
                     raise _Failed("non-finite Jacobian")
             if absent is not None:
@@ -173,7 +175,7 @@ def newton(dev: Device, z0, voltages, linear: JacobianSolver, driven=(), targets
                 raise _Failed("non-finite Newton update")
             new_size = _size(dz, clip, z, F, fl)
         size = new_size
-        z = z + _only(_damped(dev, dz, c, subset is not None), solved)
+        z = z + _only(_damped(dev, dz, c, psi_only), solved)
         clip(z)
         if absent is not None:
             _merge(dev, z, absent)
@@ -434,7 +436,7 @@ def solve_equilibrium(dev: Device, maxit=60, linear_solver="auto") -> Electrical
     diag_rows = rows[G.indices[G.indptr[rows]] == rows]
     z[diag_rows] = h[diag_rows]
     try:
-        z, it1 = newton(dev, z, volts, linear, maxit=maxit, subset=np.arange(0, z.size, 3))
+        z, it1 = newton(dev, z, volts, linear, maxit=maxit, psi_only=True)
         z, it2 = newton(dev, z, volts, linear, maxit=maxit)
     except _Failed as exc:
         raise ElectricalConvergenceError(f"equilibrium did not converge: {exc}") from None

@@ -48,6 +48,7 @@ class Constraints:
     select: dict                # contact -> (3N,) selector of the rows of its region (current-drive Jacobian)
     region: dict                # contact -> contact nodes + the conductor region behind them
     layout: "JacobianLayout | None" = None
+    poisson_layout: "JacobianLayout | None" = None   # of the Poisson-only assembly (psi rows and columns)
 
 
 def _conductor_region_nodes(dev: Device, seeds: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -111,11 +112,12 @@ class JacobianLayout:
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
-def jacobian_layout(dev: Device) -> JacobianLayout:
+def jacobian_layout(dev: Device, poisson_only: bool = False) -> JacobianLayout:
     """The device's layout, from the rows and columns of one assembly (they depend on the device
-    only: :class:`~.driftdiffusion.Triplets`; the values at this arbitrary state are unused)."""
+    only: :class:`~.driftdiffusion.Triplets`; the values at this arbitrary state are unused), of
+    the full system or of Poisson's rows alone (``poisson_only``: :func:`~.driftdiffusion.assemble`)."""
     with np.errstate(all="ignore"):
-        _, _, T_int, T_bnd, _ = assemble(dev, np.zeros(3 * dev.n_nodes))
+        _, _, T_int, T_bnd, _ = assemble(dev, np.zeros(3 * dev.n_nodes), poisson_only=poisson_only)
     ri, ci, _ = T_int.arrays()
     rb, cb, _ = T_bnd.arrays()
     extra = None
@@ -126,9 +128,9 @@ def jacobian_layout(dev: Device) -> JacobianLayout:
                           extra)
 
 
-def jacobian_matrix(cons: Constraints, T_int, T_bnd, extra_vals=()) -> sp.csr_matrix:
-    """``P (A_int + A_bnd) + G`` (+ the image-force entries) through the device's layout."""
-    return cons.layout.matrix(np.concatenate([T_int.values(), T_bnd.values()]), extra_vals)
+def jacobian_matrix(layout: JacobianLayout, T_int, T_bnd, extra_vals=()) -> sp.csr_matrix:
+    """``P (A_int + A_bnd) + G`` (+ the image-force entries) through the device's ``layout``."""
+    return layout.matrix(np.concatenate([T_int.values(), T_bnd.values()]), extra_vals)
 
 
 def image_force_terms(dev: Device, psi: np.ndarray):
@@ -223,16 +225,21 @@ def rhs(dev: Device, voltages: dict) -> np.ndarray:
 
 
 def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), targets: tuple = (),
-             jacobian: bool = True):
+             jacobian: bool = True, poisson_only: bool = False):
     """F(z) and dF/dz. ``driven``: names of current-driven contacts (their voltages are z[3N:]);
-    ``targets``: their prescribed currents. Returns F, J (CSR or None), raw (r_int, fluxes)."""
+    ``targets``: their prescribed currents. Returns F, J (CSR or None), raw (r_int, fluxes).
+    ``poisson_only``: only Poisson's rows of F and their psi columns of J are meant (the
+    equilibrium's first stage, the quasi-Fermi potentials frozen); the other rows are not."""
+    if poisson_only and driven:
+        raise ValueError("evaluate: poisson_only has no current-driven contacts")
     cons = dev.constraints
     N3 = 3 * dev.n_nodes
     x = z[:N3]
     volts = dict(voltages)
     for k, name in enumerate(driven):
         volts[name] = z[N3 + k]
-    r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian, indices=False)   # the layout has the indices
+    r_int, r_bnd, T_int, T_bnd, fl = assemble(dev, x, jacobian, indices=False,   # the layout has the indices
+                                              poisson_only=poisson_only)
     F = cons.P @ (r_int + r_bnd) + cons.G @ x - rhs(dev, volts)
     imf_vals = ()
     if dev.image_force is not None:
@@ -243,7 +250,7 @@ def evaluate(dev: Device, z: np.ndarray, voltages: dict, driven: tuple = (), tar
     F = np.concatenate([F, extra]) if driven else F
     if not jacobian:
         return F, None, (r_int, fl)
-    J = jacobian_matrix(cons, T_int, T_bnd, imf_vals)
+    J = jacobian_matrix(cons.poisson_layout if poisson_only else cons.layout, T_int, T_bnd, imf_vals)
     if driven:
         m = len(driven)
         cols = []
