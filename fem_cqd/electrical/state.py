@@ -85,9 +85,10 @@ class ElectricalState:
         return os.fspath(write_electrical_vtu(path, self))
 
 
-def _reconstruct(dev, elems, s_edge):
-    """Element vector J from J.(x_b - x_a) = s_k on the edges, least squares weighted by the EAFE
-    edge weights |w_k| (exact for constant J).
+def _reconstruct(dev, elems, *s_edges):
+    """Element vectors J from J.(x_b - x_a) = s_k on the edges, least squares weighted by the EAFE
+    edge weights |w_k| (exact for constant J); one (ne, 2) array per edge-flux array (3, ne) given,
+    all from one batched solve (the normal matrix is the same).
 
     The edges that carry the discrete fluxes are those of non-zero weight; on the right triangles
     of the tensor meshes the hypotenuse has weight 0 and its SG flux is not one the equations
@@ -108,8 +109,9 @@ def _reconstruct(dev, elems, s_edge):
     w = w / np.maximum(w.max(axis=0), 1e-300)                                    # on-axis edges count)
     w = np.maximum(w, 1e-9)                      # a zero-weight edge keeps a trace: never singular
     M = np.einsum("ke,ike,jke->eij", w, d, d)
-    rhs = np.einsum("ke,ike,ke->ei", w, d, s_edge)
-    return np.linalg.solve(M, rhs[..., None])[..., 0]
+    rhs = np.einsum("ke,ike,cke->eic", w, d, np.stack(s_edges))
+    J = np.linalg.solve(M, rhs)                                  # (ne, 2, number of flux arrays)
+    return tuple(J[:, :, c] for c in range(len(s_edges)))
 
 
 def make_state(dev, z, voltages, iterations=0):
@@ -154,8 +156,7 @@ def make_state(dev, z, voltages, iterations=0):
         VT = dev.VT[S]
         sn = electron_current(q * fl.mu_n * VT, fl.Ln[ia], fl.Dn, (phin[a] - phin[b]) / VT)[0]
         sp_ = hole_current(q * fl.mu_p * VT, fl.Lp[ia], fl.Dp, (phip[a] - phip[b]) / VT)[0]
-        Jn[S] = _reconstruct(dev, S, sn)
-        Jp[S] = _reconstruct(dev, S, sp_)
+        Jn[S], Jp[S] = _reconstruct(dev, S, sn, sp_)
         J[S] = Jn[S] + Jp[S]
     Cd = dev.cond
     if Cd.size:
