@@ -85,3 +85,33 @@ def test_disc_resistor_single_and_two_carrier_agree_and_match_devsim(tmp_path):
         fem7 = disc.run_fem(m7, c7, "electrons")
         with np.load(out) as z:
             assert abs(fem7["current_top"][-1] / z["current_top"][-1] - 1) < 1e-6
+
+
+def test_first_predicted_step_from_equilibrium_takes_the_full_newton_update(monkeypatch):
+    """0 -> 0.1 V from equilibrium (5k mesh): the predictor's damped first update "diverges"
+    (residual 1e-11 -> 4 A/m); the undamped one is tried instead (newton module doc) and the
+    predicted attempt converges -- no unpredicted attempt -- on the state Newton reaches from the
+    unpredicted start."""
+    from fem_cqd.electrical import Contact, build_device, ramp, solve_equilibrium
+    from fem_cqd.electrical import newton as nw
+    from fem_cqd.electrical.linear import JacobianSolver
+    m, contacts = dd.build_mesh(*dd.SIZES["5k"])
+    dev = build_device(dd.tagged_mesh(m, contacts), [Contact("top"), Contact("bot")],
+                       net_doping=dd.element_doping(m), field_dependent_mobility=False)
+    eq = solve_equilibrium(dev)
+    attempts, inner = [], nw.newton
+
+    def spy(*args, **kw):
+        try:
+            out = inner(*args, **kw)
+        except nw._Failed:
+            attempts.append((kw.get("predicted"), "failed"))
+            raise
+        attempts.append((kw.get("predicted"), "converged"))
+        return out
+    monkeypatch.setattr(nw, "newton", spy)
+    st = ramp(dev, "top", [0.1], start=eq, progress=False)[0]
+    assert attempts == [(True, "converged")]
+    monkeypatch.setattr(nw, "newton", inner)
+    z_ref, _ = nw.newton(dev, eq.x, {"top": 0.1, "bot": 0.0}, JacobianSolver())
+    assert np.max(np.abs(st.x - z_ref)) < 1e-9
