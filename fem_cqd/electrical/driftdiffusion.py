@@ -146,7 +146,7 @@ def _edge_currents(T, a, b, t, off, c: _Carrier, flux, cmu, dpsi, x, VT, mu, dmu
     offset ``off``: 1 electrons, 2 holes) and, given Triplets ``T``, their Jacobian entries.
     ``cmu`` = w q V_T mu, ``dpsi`` = psi_b - psi_a, ``x`` = (phi_a - phi_b)/V_T."""
     D = dpsi / VT + c.kappa * (c.gamma[IA] - c.gamma[IB])
-    I, dI_La, dI_D, dI_x = flux(cmu, c.L[IA], D, x)
+    I, dI_La, dI_D, dI_x = flux(cmu, c.L[IA], D, x, derivatives=T is not None)
     if T is None:
         return I, D
     ratio = I / np.where(mu > 0, mu, 1.0)                      # dI / dmu

@@ -149,8 +149,9 @@ def boundary_face_areas(L, x, axisymmetric: bool) -> np.ndarray:
     return 2 * np.pi * (L / 2) * (3 * x + x[::-1]) / 4.0
 
 
-def electron_current(c, La, D, s):
-    """Electron edge current a -> b and its partial derivatives (see the module doc).
+def electron_current(c, La, D, s, derivatives=True):
+    """Electron edge current a -> b and its partial derivatives (see the module doc; None without
+    ``derivatives``).
 
     Parameters
     ----------
@@ -168,17 +169,22 @@ def electron_current(c, La, D, s):
     with np.errstate(over="ignore", under="ignore"):
         g = c * np.exp(La)
     current = g * bm * e
+    if not derivatives:
+        return current, None, None, None
     return current, current, -g * e * bernoulli_derivative(-D), g * bm * (e + 1.0)
 
 
-def hole_current(c, La, D, t):
+def hole_current(c, La, D, t, derivatives=True):
     """Hole edge current a -> b and its partial derivatives; ``La = ln p_a``, ``D = D_p``,
-    ``t = (phi_p,a - phi_p,b)/V_T`` (see the module doc). Returns I, dI/dL_a, dI/dD, dI/dt."""
+    ``t = (phi_p,a - phi_p,b)/V_T`` (see the module doc). Returns I, dI/dL_a, dI/dD, dI/dt (the
+    last three None without ``derivatives``)."""
     b = bernoulli(D)
     f = -np.expm1(-t)
     with np.errstate(over="ignore", under="ignore"):
         g = c * np.exp(La)
     current = g * b * f
+    if not derivatives:
+        return current, None, None, None
     return current, current, g * f * bernoulli_derivative(D), g * b * (1.0 - f)
 
 

@@ -108,10 +108,13 @@ def _reconstruct(dev, elems, *s_edges):
     w = np.abs(g.area[elems] * np.einsum("dke,dke->ke", gr[:, ia], gr[:, ib]))   # planar cot/2 (no 2 pi r:
     w = w / np.maximum(w.max(axis=0), 1e-300)                                    # on-axis edges count)
     w = np.maximum(w, 1e-9)                      # a zero-weight edge keeps a trace: never singular
-    M = np.einsum("ke,ike,jke->eij", w, d, d)
-    rhs = np.einsum("ke,ike,cke->eic", w, d, np.stack(s_edges))
-    J = np.linalg.solve(M, rhs)                                  # (ne, 2, number of flux arrays)
-    return tuple(J[:, :, c] for c in range(len(s_edges)))
+    M = np.einsum("ke,ike,jke->ije", w, d, d)                    # (2, 2, ne), symmetric positive definite
+    det = M[0, 0] * M[1, 1] - M[0, 1] ** 2
+    out = []
+    for s_edge in s_edges:
+        r = np.einsum("ke,ike,ke->ie", w, d, s_edge)
+        out.append(np.stack([M[1, 1] * r[0] - M[0, 1] * r[1], M[0, 0] * r[1] - M[0, 1] * r[0]], axis=1) / det[:, None])
+    return tuple(out)
 
 
 def make_state(dev, z, voltages, iterations=0):
@@ -154,8 +157,8 @@ def make_state(dev, z, voltages, iterations=0):
         from .eafe import LOCAL_EDGES, electron_current, hole_current
         ia = [e[0] for e in LOCAL_EDGES]
         VT = dev.VT[S]
-        sn = electron_current(q * fl.mu_n * VT, fl.Ln[ia], fl.Dn, (phin[a] - phin[b]) / VT)[0]
-        sp_ = hole_current(q * fl.mu_p * VT, fl.Lp[ia], fl.Dp, (phip[a] - phip[b]) / VT)[0]
+        sn = electron_current(q * fl.mu_n * VT, fl.Ln[ia], fl.Dn, (phin[a] - phin[b]) / VT, derivatives=False)[0]
+        sp_ = hole_current(q * fl.mu_p * VT, fl.Lp[ia], fl.Dp, (phip[a] - phip[b]) / VT, derivatives=False)[0]
         Jn[S], Jp[S] = _reconstruct(dev, S, sn, sp_)
         J[S] = Jn[S] + Jp[S]
     Cd = dev.cond
