@@ -88,7 +88,7 @@ class ElectricalState:
 def _reconstruct(dev, elems, *s_edges):
     """Element vectors J from J.(x_b - x_a) = s_k on the edges, least squares weighted by the EAFE
     edge weights |w_k| (exact for constant J); one (ne, 2) array per edge-flux array (3, ne) given,
-    all from one batched solve (the normal matrix is the same).
+    each from the closed-form inverse of the 2 x 2 normal matrix they share.
 
     The edges that carry the discrete fluxes are those of non-zero weight; on the right triangles
     of the tensor meshes the hypotenuse has weight 0 and its SG flux is not one the equations
