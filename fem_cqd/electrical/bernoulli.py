@@ -21,11 +21,9 @@ _BN = {0: Fraction(1), 1: Fraction(-1, 2), 2: Fraction(1, 6), 4: Fraction(-1, 30
        8: Fraction(-1, 30), 10: Fraction(5, 66), 12: Fraction(-691, 2730), 14: Fraction(7, 6),
        16: Fraction(-3617, 510), 18: Fraction(43867, 798), 20: Fraction(-174611, 330),
        22: Fraction(854513, 138)}
-# The odd Bernoulli numbers beyond B_1 vanish: B(x) = 1 - x/2 + x^2 P(x^2), B'(x) = -1/2 + x Q(x^2),
-# P and Q of degree 10 in y = x^2 (coefficients highest power first, for np.polyval) -- half the
-# Horner steps of the series in x
-_C_B = [float(_BN[2 * k] / factorial(2 * k)) for k in range(1, 12)][::-1]
-_C_DB = [float(_BN[2 * k] / factorial(2 * k - 1)) for k in range(1, 12)][::-1]
+# coefficients (highest power first, for np.polyval) of B(x) and B'(x)
+_C_B = [float(_BN.get(k, 0) / factorial(k)) for k in range(23)][::-1]
+_C_DB = [float(_BN.get(k, 0) / factorial(k - 1)) for k in range(1, 23)][::-1]
 _SERIES_B = 1e-2      # |x| below: series for B (x^22 term ~ 1e-50)
 _SERIES_DB = 0.5      # |x| below: series for B' (remainder ~ (0.5 / 2 pi)^22 ~ 1e-24)
 
@@ -37,8 +35,7 @@ def bernoulli(x):
     small = np.abs(x) < _SERIES_B
     pos = (x > 0) & ~small
     neg = (x < 0) & ~small
-    xs = x[small]
-    out[small] = 1.0 - 0.5 * xs + xs * xs * np.polyval(_C_B, xs * xs)
+    out[small] = np.polyval(_C_B, x[small])
     xp = x[pos]
     out[pos] = xp * np.exp(-xp) / -np.expm1(-xp)
     xn = x[neg]
@@ -53,8 +50,7 @@ def bernoulli_derivative(x):
     small = np.abs(x) < _SERIES_DB
     pos = (x > 0) & ~small
     neg = (x < 0) & ~small
-    xs = x[small]
-    out[small] = -0.5 + xs * np.polyval(_C_DB, xs * xs)
+    out[small] = np.polyval(_C_DB, x[small])
     xp = x[pos]
     e = np.exp(-xp)                              # in (0, 1)
     out[pos] = e * ((1.0 - xp) - e) / np.expm1(-xp) ** 2

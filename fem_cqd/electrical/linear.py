@@ -7,11 +7,12 @@ coulombs mix safely. Then, by ``backend``:
   ordering, scaling and weighted matching in a symbolic analysis that is done once per sparsity
   pattern and reused by every later factorisation of the same pattern (a Newton solve, a ramp), then
   numerical factorisation with pivot perturbation and iterative refinement. MKL's defaults
-  (``iparm``) are kept except two (:data:`PARDISO_IPARM`): the two-level parallel factorisation
-  (``iparm[23] = 10``) and at most one step of iterative refinement (``iparm[7] = 1``; every
-  solution is checked below anyway). On the 56k-node DEVSIM diode's Jacobian (168k unknowns, 2
-  cores) they take a factorisation from 0.55 to 0.47 s and a solve from 0.063 to 0.058 s (one
-  refinement step leaves a relative residual of 3e-16); analysis ~0.6 s.
+  (``iparm``) are kept except the two-level parallel factorisation (``iparm[23] = 10``,
+  :data:`PARDISO_IPARM`): on the 56k-node DEVSIM diode's Jacobian (168k unknowns, 2 cores) it takes
+  a factorisation from 0.55 to 0.47 s; analysis ~0.6 s. One step of iterative refinement instead
+  of two (``iparm[7] = 1``) would save ~0.03 s per solve there (1.2 s of the 56k run), but it
+  changed the Newton path of the lim2018 disc's self-heated J-V (402 and 454 factorisations instead
+  of 374 in two runs, more failed steps): kept at MKL's default.
 - ``"superlu"`` (SciPy): MMD on A^T + A with threshold pivoting (``diag_pivot_thresh`` 0.01,
   symmetric mode), which keeps the fill-reducing order; SuperLU's default partial pivoting
   discards it on these matrices (3x the fill; >100x slower on the 56k-node diode).
@@ -42,7 +43,7 @@ from ..errors import InputError, check_choice
 BACKENDS = ("auto", "pardiso", "superlu")
 RESIDUAL_TOL = 1e-8
 #: PARDISO settings changed from MKL's defaults (0-based ``iparm`` index -> value; module doc)
-PARDISO_IPARM = {7: 1, 23: 10}
+PARDISO_IPARM = {23: 10}
 
 
 class SingularJacobian(RuntimeError):
