@@ -5,8 +5,9 @@ and the linear solver.
 * Sources: nodal volumetric densities [W/m^3] are lumped (``b_i = q_i V_i``, ``V_i = int w phi_i``);
   element densities [W/m^3] and surface fluxes [W/m^2] are integrated exactly; nodal powers [W, or
   W/m in planar geometry] are added as they are (the electrical solver's edge-wise Joule heat).
-* Linear solves: SuperLU (``MMD_AT_PLUS_A``) below ``AUTO_DIRECT_LIMIT`` unknowns, else pyamg
-  Ruge-Stueben-preconditioned CG; choose with ``solver="direct" | "amg" | "auto"``.
+* Linear solves: SuperLU (``MMD_AT_PLUS_A``) below ``AUTO_DIRECT_LIMIT`` unknowns, else CG
+  preconditioned by a Ruge-Stueben V-cycle (:mod:`fem_cqd.thermal.amg`); choose with
+  ``solver="direct" | "amg" | "auto"``.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import ThermalConvergenceError, InputError, check_choice, check_finite, check_positive, check_range
+from ..errors import InputError, check_choice, check_finite, check_positive, check_range
 from ..limits import MAX_HEAT_TRANSFER_W_PER_M2K, MAX_TEMPERATURE_K
 from ..regions import TaggedMesh
+from .amg import AmgCG
 from .conditions import Adiabatic, Dirichlet, Robin
 from .operator import ThermalMesh
 
@@ -144,31 +146,15 @@ def _resolve_solver(solver, n):
     return solver
 
 
-def _factor(A: sp.csr_matrix, kind: str, rtol: float = 1e-9):
-    """A callable ``solve(b, x0)`` for matrix ``A`` (SuperLU or AMG-preconditioned CG)."""
+def _factor(A: sp.csr_matrix, kind: str, amg: AmgCG | None = None):
+    """A callable ``solve(b, x0)`` for matrix ``A``: SuperLU, or CG preconditioned by the AMG
+    hierarchy of ``amg`` (kept across calls: pass the same :class:`AmgCG` for a sequence of
+    matrices; a new one by default)."""
     if kind == "direct":
         lu = spla.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
         return lambda b, x0=None: lu.solve(b)
-    import pyamg
-
-    A = A.copy()
-    A.eliminate_zeros()
-    # sparse LU on the coarsest level: the default dense pseudo-inverse costs ~0.1 s per V-cycle
-    ml = pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu")
-    M = ml.aspreconditioner(cycle="V")
-
-    def solve(b, x0=None):
-        # solve for the correction to x0 so that rtol applies to the change, not to 300 K offsets
-        r0 = b if x0 is None else b - A @ x0
-        nb = np.linalg.norm(r0)
-        if nb == 0:
-            return np.zeros_like(b) if x0 is None else x0.copy()
-        d, info = spla.cg(A, r0, rtol=rtol, atol=0.0, maxiter=500, M=M)
-        if info != 0:
-            raise ThermalConvergenceError(f"AMG-preconditioned CG did not converge (info={info}); try solver='direct'", None)
-        return d if x0 is None else x0 + d
-
-    return solve
+    amg = AmgCG() if amg is None else amg
+    return lambda b, x0=None: amg.solve(A, b, x0)
 
 
 def _nonlinear_system(thm: ThermalMesh, W, diag, dW, T_abs, u, b, dmask, kind):

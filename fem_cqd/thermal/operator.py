@@ -165,8 +165,9 @@ class ThermalMesh:
         # --- lumped volumes ---
         self.volume = np.bincount(dof_t.ravel(), weights=np.ascontiguousarray(self.node_weight).ravel(), minlength=n_dofs)
 
-        # --- boundaries (prepared lazily per name) ---
+        # --- boundaries (prepared lazily per name); stiffness of a constant k (on first use) ---
         self._bnd: dict = {}
+        self._constant_stiffness = None
 
     # helpers ------------------------------------------------------------------------------
     def _facet_dofs(self, dof_t, fn, elts):
@@ -263,13 +264,18 @@ class ThermalMesh:
         ``k_e((T_i + T_j)/2)`` (the midpoint rule for the Kirchhoff integral along the edge: O(h^2)
         at the nodes, where an element-mean k is only O(h) on right-triangle meshes). Returns
         ``(W, diag, dW)``: off-diagonals per edge, diagonal (= -row sums), and dW/dT_mid (None
-        when k is constant).
+        when k is constant; W and diag are then computed once per mesh and read-only).
         """
         b, c = self.b, self.c
         kw = self.weight
         if not self.nonlinear:
-            vals = np.concatenate([self.k300 * kw * (b[i] * b[j] + c[i] * c[j]) for i, j in _LOCAL_EDGES])
-            dvals = None
+            if self._constant_stiffness is None:
+                vals = np.concatenate([self.k300 * kw * (b[i] * b[j] + c[i] * c[j]) for i, j in _LOCAL_EDGES])
+                W, diag = self._edge_sums(vals)
+                for a in (W, diag):
+                    a.setflags(write=False)       # shared by every solve on this mesh
+                self._constant_stiffness = (W, diag, None)
+            return self._constant_stiffness
         else:
             Tl = T_dofs[self.dof_t]
             vs, ds = [], []
@@ -281,13 +287,16 @@ class ThermalMesh:
                 vs.append(v)
                 ds.append(self.k_exponent / Tm * v)
             vals, dvals = np.concatenate(vs), np.concatenate(ds)
-        nE, n = self.edges.shape[1], self.n_dofs
-        idx = self.t2e.ravel()
-        W = np.bincount(idx, weights=vals, minlength=nE)
+        W, diag = self._edge_sums(vals)
+        return W, diag, np.bincount(self.t2e.ravel(), weights=dvals, minlength=self.edges.shape[1])
+
+    def _edge_sums(self, vals):
+        """Edge weights W (the element contributions ``vals``, ordered as ``t2e.ravel()``, summed
+        per edge) and the diagonal, minus the row sums of W."""
+        W = np.bincount(self.t2e.ravel(), weights=vals, minlength=self.edges.shape[1])
         e0, e1 = self.edges
-        diag = -(np.bincount(e0, weights=W, minlength=n) + np.bincount(e1, weights=W, minlength=n))
-        dW = None if dvals is None else np.bincount(idx, weights=dvals, minlength=nE)
-        return W, diag, dW
+        n = self.n_dofs
+        return W, -(np.bincount(e0, weights=W, minlength=n) + np.bincount(e1, weights=W, minlength=n))
 
     def jacobian_extra(self, T_dofs, dW):
         """Edge-form (up, lo, diag) of d(K(T) T)/dT - K(T) for the edge-midpoint k(T).

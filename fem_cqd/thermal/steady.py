@@ -8,7 +8,7 @@ mean Dirichlet temperature, else the mean Robin ambient): the conduction and int
 annihilate constants exactly, which their floating-point row sums do not.
 
 Temperature-dependent conductivity: Newton's method with the exact Jacobian (direct solver), or
-Picard iteration with AMG-CG.
+Picard iteration with AMG-CG (the AMG hierarchy kept across iterations, :mod:`fem_cqd.thermal.amg`).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ..errors import ThermalConvergenceError, InputError, check_positive
 from ..regions import TaggedMesh
 from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
                        _Sources)
+from .amg import AmgCG
 from .conditions import Dirichlet, Robin
 from .operator import ThermalMesh
 from .state import ThermalState
@@ -99,11 +100,12 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
     # their floating-point row sums do not (conductances ~1e5 W/K times 300 K left 2e-8 K and a
     # 1e-8 W phantom sink with no source); only the Robin terms see T_ref
     T_ref = _reference_temperature(bcs)
-    b = bsrc + rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs))
+    b = bsrc + rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs)) if robin else bsrc + rload
     T = _initial(thm, T_guess, bcs, dmask, dval)
     t_asm = 0.0
     t_sol = 0.0
     iters = 0
+    amg = AmgCG() if kind == "amg" else None     # one AMG hierarchy for all Picard iterations while it serves
     while True:
         ta = _time.perf_counter()
         W, diag, dW = thm.stiffness(T)
@@ -124,7 +126,7 @@ def solve_steady(tagged_mesh: TaggedMesh, bcs: Mapping | None = None, *, q_node=
             break                         # every node balanced to round-off
         t_asm += _time.perf_counter() - ta
         ts = _time.perf_counter()
-        dT = _factor(A, kind)(rhs)
+        dT = _factor(A, kind, amg)(rhs)
         t_sol += _time.perf_counter() - ts
         T = T + dT
         iters += 1

@@ -7,7 +7,8 @@ resistance between two regions (:mod:`fem_cqd.thermal.operator`).
 
 * Time: implicit Euler or variable-step BDF2, lumped or consistent mass.
 * Temperature-dependent conductivity: Newton's method with the exact Jacobian (direct solver), or
-  Picard iteration with AMG-CG, in each step.
+  Picard iteration with AMG-CG, in each step (one AMG hierarchy across iterations and steps while it
+  serves, :mod:`fem_cqd.thermal.amg`).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ..errors import TransientConvergenceError, InputError, check_choice, check_
 from ..regions import TaggedMesh
 from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _factor, _nonlinear_system, _resolve_solver,
                        _Sources)
+from .amg import AmgCG
 from .operator import ThermalMesh
 from .state import ThermalHistory
 from .steady import NEWTON_RTOL, _reference_temperature
@@ -111,7 +113,8 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
     # T holds T - T_ref (as in solve_steady: constants are annihilated exactly by the conduction and
     # interface operators, not by their floating-point row sums); stored and passed on absolute
     T_ref = _reference_temperature(bcs)
-    rload = rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs))
+    if robin:
+        rload = rload - T_ref * thm.matvec(rW, rW, rdiag, np.ones(thm.n_dofs))
     T = Tn[thm.dof_node] - T_ref
     T[dmask] = dval[dmask] - T_ref
     T_prev = None
@@ -121,6 +124,8 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
         KW, Kdiag, _ = thm.stiffness()
         KW, Kdiag = KW + rW + iW, Kdiag + rdiag + idiag
     cache: dict = {}
+    amg = AmgCG() if kind == "amg" else None     # nonlinear: one AMG hierarchy across iterations and steps
+    newton_factorizations = 0
     out_T = np.empty((times.size, thm.n_dofs))
     j_out = 0
     t_old, dt_old = 0.0, None
@@ -154,7 +159,8 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
                 _, A, rhs = _nonlinear_system(thm, W, diag, dW, T_new + T_ref, T_new, b, dmask, kind)
-                dT = _factor(A, kind)(rhs)
+                dT = _factor(A, kind, amg)(rhs)
+                newton_factorizations += kind == "direct"
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
                 if step < tol_K or step < NEWTON_RTOL * float(np.max(np.abs(T_new + T_ref))):
@@ -175,5 +181,6 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                 sources = _Sources(tm, q_node, q_element, power, surface_flux)
                 bsrc = sources.vector(thm)
                 restart.add(i_step + 1)
+    built = len(cache) + newton_factorizations + (amg.builds if amg is not None else 0)
     return ThermalHistory(times=times, T=out_T[:, : thm.n_nodes].copy(), T_dofs=out_T, steps=grid.size,
-                          factorizations=len(cache), thermal_mesh=thm)
+                          factorizations=built, thermal_mesh=thm)
