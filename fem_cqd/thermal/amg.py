@@ -16,7 +16,8 @@ definite system ``A x = b`` (:class:`AmgCG`), the solver of the large heat probl
 * Reuse: the hierarchy is kept for later matrices of the same size (Picard iterations of a
   temperature-dependent conductivity, time steps): any symmetric positive definite V-cycle is a valid
   CG preconditioner, a stale one only needs more steps. It is rebuilt for the next matrix once a solve
-  takes more than ``REBUILD_GROWTH`` times the CG steps of the solve that built it.
+  takes more than ``REBUILD_GROWTH`` times the CG steps of the first solve (at the same ``rtol``)
+  after the last build.
 """
 from __future__ import annotations
 
@@ -78,16 +79,19 @@ class AmgCG:
         self.steps: list[int] = []
         self._M = None
         self._n = None
-        self._fresh_steps = None
+        self._fresh: dict = {}            # rtol -> CG steps of the first solve after the last build
 
     def _build(self, A: sp.csr_matrix) -> None:
-        self._M, self._n, self._fresh_steps = v_cycle(hierarchy(A)), A.shape[0], None
+        self._M, self._n, self._fresh = v_cycle(hierarchy(A)), A.shape[0], {}
         self.builds += 1
 
-    def solve(self, A: sp.csr_matrix, b: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray:
-        """The solution of ``A x = b``; CG solves for the correction to ``x0`` so that ``rtol``
-        applies to the change, not to an offset such as 300 K. A kept hierarchy that fails is rebuilt
-        for this matrix and the solve repeated once."""
+    def solve(self, A: sp.csr_matrix, b: np.ndarray, x0: np.ndarray | None = None,
+              rtol: float | None = None) -> np.ndarray:
+        """The solution of ``A x = b`` to relative residual ``rtol`` (default: the solver's). CG
+        solves for the correction to ``x0`` so that ``rtol`` applies to the change, not to an offset
+        such as 300 K. A kept hierarchy that fails is rebuilt for this matrix and the solve repeated
+        once."""
+        rtol = self.rtol if rtol is None else rtol
         A = sp.csr_matrix(A, copy=True)
         A.eliminate_zeros()            # Dirichlet rows and right-angle couplings leave stored zeros
         r0 = b if x0 is None else b - A @ x0
@@ -95,23 +99,21 @@ class AmgCG:
             return np.zeros_like(b) if x0 is None else x0.copy()
         if self._M is None or self._n != A.shape[0]:
             self._build(A)
-        d, steps = self._cg(A, r0)
-        if d is None and self._fresh_steps is not None:
+        d, steps = self._cg(A, r0, rtol)
+        if d is None and self._fresh:
             self._build(A)
-            d, steps = self._cg(A, r0)
+            d, steps = self._cg(A, r0, rtol)
         if d is None:
-            raise ThermalConvergenceError(f"AMG-preconditioned CG did not reach rtol {self.rtol:g} in {MAX_STEPS} "
+            raise ThermalConvergenceError(f"AMG-preconditioned CG did not reach rtol {rtol:g} in {MAX_STEPS} "
                                           "steps; try solver='direct'", None)
         self.steps.append(steps)
-        if self._fresh_steps is None:
-            self._fresh_steps = steps
-        elif steps > REBUILD_GROWTH * self._fresh_steps:
+        if steps > REBUILD_GROWTH * self._fresh.setdefault(rtol, steps):
             self._M = None                # rebuilt for the next matrix
         return d if x0 is None else x0 + d
 
-    def _cg(self, A, r0):
+    def _cg(self, A, r0, rtol):
         """(correction or None if CG did not converge, CG steps)."""
         count = [0]
-        d, info = spla.cg(A, r0, rtol=self.rtol, atol=0.0, maxiter=MAX_STEPS, M=self._M,
+        d, info = spla.cg(A, r0, rtol=rtol, atol=0.0, maxiter=MAX_STEPS, M=self._M,
                           callback=lambda _: count.__setitem__(0, count[0] + 1))
         return (d if info == 0 else None), count[0]

@@ -146,15 +146,15 @@ def _resolve_solver(solver, n):
     return solver
 
 
-def _factor(A: sp.csr_matrix, kind: str, amg: AmgCG | None = None):
-    """A callable ``solve(b, x0)`` for matrix ``A``: SuperLU, or CG preconditioned by the AMG
-    hierarchy of ``amg`` (kept across calls: pass the same :class:`AmgCG` for a sequence of
-    matrices; a new one by default)."""
+def _factor(A: sp.csr_matrix, kind: str, amg: AmgCG | None = None, rtol: float | None = None):
+    """A callable ``solve(b, x0)`` for matrix ``A``: SuperLU, or CG (to relative residual ``rtol``,
+    default :class:`AmgCG`'s) preconditioned by the AMG hierarchy of ``amg`` (kept across calls: pass
+    the same :class:`AmgCG` for a sequence of matrices; a new one by default)."""
     if kind == "direct":
         lu = spla.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
         return lambda b, x0=None: lu.solve(b)
     amg = AmgCG() if amg is None else amg
-    return lambda b, x0=None: amg.solve(A, b, x0)
+    return lambda b, x0=None: amg.solve(A, b, x0, rtol)
 
 
 def _nonlinear_system(thm: ThermalMesh, W, diag, dW, T_abs, u, b, dmask, kind):

@@ -25,7 +25,7 @@ from .assembly import (_boundary_terms, _check_array, _check_bcs, _eliminate, _f
 from .amg import AmgCG
 from .operator import ThermalMesh
 from .state import ThermalHistory
-from .steady import NEWTON_RTOL, _reference_temperature
+from .steady import NEWTON_RTOL, PICARD_CG_RTOL, _reference_temperature
 
 METHODS = ("bdf2", "euler")
 MASSES = ("lumped", "consistent")
@@ -159,7 +159,7 @@ def solve_transient(tagged_mesh: TaggedMesh, times, bcs: Mapping | None = None, 
                 W = W + rW + iW + c * mW
                 diag = diag + rdiag + idiag + c * mdiag
                 _, A, rhs = _nonlinear_system(thm, W, diag, dW, T_new + T_ref, T_new, b, dmask, kind)
-                dT = _factor(A, kind, amg)(rhs)
+                dT = _factor(A, kind, amg, PICARD_CG_RTOL)(rhs)
                 newton_factorizations += kind == "direct"
                 T_new = T_new + dT
                 step = float(np.max(np.abs(dT)))
