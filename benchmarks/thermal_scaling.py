@@ -13,7 +13,11 @@ timings for both codes.
 
 fem_cqd end to end = numpy mesh (``MeshTri.init_tensor``) + facet table + named boundaries +
 ``ThermalMesh`` (geometry, CSR pattern) + assembly + solve, for ``solver=auto`` (SuperLU below
-2e5 unknowns, pyamg-preconditioned CG above), ``direct`` and ``amg``.
+2e5 unknowns, CG preconditioned by a V-cycle of pyamg's Ruge-Stueben hierarchy above,
+:mod:`fem_cqd.thermal.amg`), ``direct`` and ``amg``. One more fem_cqd row at the largest planar size:
+the same problem with a temperature-dependent conductivity k = K (T/300 K)^-1.3 and a tenth of the
+flux (165 K rise), solved by Picard iterations with one AMG hierarchy kept across them (its Picard
+iterations and rise are rows; no NGSolve counterpart).
 
 NGSolve end to end = mesh + H1(order=1) assembly + solve, ``ngsolve.SetNumThreads(2)`` (``--ngsolve-
 threads``) and everything inside ``TaskManager()``. Configurations (``--ngsolve-configs``):
@@ -93,6 +97,9 @@ sys.path.insert(0, ROOT)
 from _report import median, peak_rss_mb, report, row, spread  # noqa: E402
 
 WIDTH, DEPTH, HALF_W, Q, K = 2e-3, 0.7e-3, 50e-6, 1e7, 1.0
+# temperature-dependent conductivity row: k = K (T/300 K)^K_EXPONENT (silicon-like), a tenth of the flux
+# (165 K rise; the full flux has no steady state with a k that falls this fast)
+K_EXPONENT, Q_NONLINEAR = -1.3, 1e6
 
 # NGSolve configurations: name -> (kind, inverse type or preconditioner type, preconditioner flags)
 NG_CONFIGS = {
@@ -129,7 +136,7 @@ def fast_facets(mesh):
     mesh._t2f = inv.reshape(3, -1).astype(np.int32)
 
 
-def worker_femcqd(n_nodes: int, geometry: str, solver: str) -> dict:
+def worker_femcqd(n_nodes: int, geometry: str, solver: str, k_exponent: float = 0.0) -> dict:
     import skfem
 
     from fem_cqd import thermal as th
@@ -143,13 +150,14 @@ def worker_femcqd(n_nodes: int, geometry: str, solver: str) -> dict:
     fast_facets(mesh)
     bnd = {"stripe": mesh.facets_satisfying(lambda p: (p[1] > -1e-12) & (p[0] < HALF_W)),
            "sink": mesh.facets_satisfying(lambda p: p[1] < -DEPTH + 1e-12)}
-    glass = Material("glass", "insulator", K, 700.0, 2500.0)
+    glass = Material("glass", "insulator", K, 700.0, 2500.0, k_T_exponent=k_exponent)
     tm = TaggedMesh(mesh, geometry, np.zeros(mesh.t.shape[1], dtype=int), ("glass",), (glass,), bnd)
     t1 = time.perf_counter()
     tmesh = th.ThermalMesh(tm)
     t2 = time.perf_counter()
     tim = {}
-    st = th.solve_steady(tm, {"sink": th.Dirichlet(300.0)}, surface_flux={"stripe": Q}, solver=solver,
+    q = Q if k_exponent == 0 else Q_NONLINEAR
+    st = th.solve_steady(tm, {"sink": th.Dirichlet(300.0)}, surface_flux={"stripe": q}, solver=solver,
                          thermal_mesh=tmesh, timings=tim)
     t3 = time.perf_counter()
     t["mesh"] = t1 - t0
@@ -157,7 +165,8 @@ def worker_femcqd(n_nodes: int, geometry: str, solver: str) -> dict:
     t["solve"] = tim["solve"]
     t["assemble"] = (t3 - t2) - tim["solve"]       # sources, BCs, stiffness, CSR, balance
     t["total"] = t3 - t0
-    return {"times": t, "T": st.T, "n": int(st.T.size), "solver": st.solver, "rss_MB": peak_rss_mb()}
+    return {"times": t, "T": st.T, "n": int(st.T.size), "solver": st.solver, "iterations": st.iterations,
+            "rss_MB": peak_rss_mb()}
 
 
 def ngsolve_mesh_from_arrays(p: np.ndarray, tri: np.ndarray, nm, ngs):
@@ -321,8 +330,8 @@ def _timing_rows(rows: list, label: str, r: dict) -> None:
 
 
 def _worker_main(args) -> int:
-    if args.worker == "femcqd":
-        res = worker_femcqd(args.n, args.geometry, args.solver)
+    if args.worker in ("femcqd", "femcqd-kT"):
+        res = worker_femcqd(args.n, args.geometry, args.solver, K_EXPONENT if args.worker == "femcqd-kT" else 0.0)
     elif args.worker == "ngmesh":
         res = worker_ngmesh(args.n, args.solver, args.ngsolve_threads)
     else:
@@ -348,7 +357,7 @@ def main(argv=None) -> int:
     ap.add_argument("--ngsolve-threads", type=int, default=2, help="NGSolve SetNumThreads (default 2)")
     ap.add_argument("--mesh-routes", action=argparse.BooleanOptionalAction, default=True,
                     help=f"time NGSolve's two mesh import routes at sizes <= {MESH_ROUTE_MAX} (default on)")
-    ap.add_argument("--worker", choices=["femcqd", "ngsolve", "ngmesh"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["femcqd", "femcqd-kT", "ngsolve", "ngmesh"], help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--solver", default="auto", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -446,6 +455,13 @@ def main(argv=None) -> int:
                                 "ratio_vs_ngsolve_best", auto["times"]["total"] / bt))
                 print(f"  {geo} n={ng[best]['n']}: best NGSolve {best} {bt:.3f}s, fem_cqd auto "
                       f"{auto['times']['total']:.3f}s, ratio {auto['times']['total'] / bt:.3f}", flush=True)
+        if geo == "planar":                    # k(T): Picard iterations with one kept AMG hierarchy
+            r = _repeated("femcqd-kT", sizes[-1], geo, "amg", nrep, nthr)
+            if r is not None:
+                label = f"{geo} n={r['n']} fem_cqd solver=amg, k ~ T^{K_EXPONENT:g}"
+                _timing_rows(rows, label, r)
+                rows.append(row(label, "Picard iterations", float(r["iterations"])))
+                rows.append(row(label, "peak rise (K)", float(r["T"].max() - 300.0)))
         if len(auto_n) >= 2:
             p = _fit(auto_n, auto_t)
             r = row(f"{geo} fem_cqd auto, total time vs unknowns {auto_n}", "fitted exponent (target <= reference)", p, 1.2)
